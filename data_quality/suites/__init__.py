@@ -1,0 +1,1 @@
+"""Expectation suites, written as code, one module per table."""

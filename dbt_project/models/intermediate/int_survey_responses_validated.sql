@@ -1,0 +1,151 @@
+{#
+    Every raw response exactly once, with the reason it is not counted.
+    quarantine_reason is NULL for a counted response; otherwise the first rule
+    that applies, in this order:
+
+      superseded_version    the same response id arrived again with a later
+                            update; only the newest version is judged
+      response_id_missing   the portal sent no id for the response
+      test_account          the respondent is a test or internal account
+      missing_invitation    the response names no invitation, or one that does
+                            not exist in the portal
+      score_missing         no score, or an empty one
+      score_not_integer     the score is not a whole number ("7.5", "ten", "8,0")
+      score_out_of_range    a whole number outside 0-10
+      responded_at_invalid  the response time is missing or does not parse
+      responded_in_future   the response time lies after the build time
+      duplicate_submission  another valid response answers the same invitation
+                            later: one response counts per invitation, the
+                            customer's latest answer
+#}
+
+with
+
+responses as (
+
+    select * from {{ ref('stg_portals__survey_responses') }}
+
+),
+
+invitations as (
+
+    select * from {{ ref('stg_portals__survey_invitations') }}
+
+),
+
+customers as (
+
+    select * from {{ ref('stg_portals__customers') }}
+
+),
+
+with_context as (
+
+    select
+        responses.*,
+        invitations.invitation_id is not null as has_invitation,
+        invitations.touchpoint,
+        invitations.channel,
+        invitations.sent_at,
+        coalesce(invitations.customer_id, responses.customer_id) as respondent_id,
+        customers.customer_segment,
+        customers.plan,
+        customers.region,
+        coalesce(customers.is_test_account, false) as is_test_account
+
+    from responses
+    left join invitations
+        on
+            responses.portal = invitations.portal
+            and responses.invitation_id = invitations.invitation_id
+    left join customers
+        on
+            responses.portal = customers.portal
+            and coalesce(invitations.customer_id, responses.customer_id)
+            = customers.customer_id
+
+),
+
+versioned as (
+
+    select
+        *,
+        row_number() over (
+            partition by portal, response_id
+            order by updated_at desc nulls last, extracted_at desc
+        ) as version_rank
+
+    from with_context
+
+),
+
+row_checks as (
+
+    select
+        *,
+        case
+            when version_rank > 1 then 'superseded_version'
+            when response_id is null then 'response_id_missing'
+            when is_test_account then 'test_account'
+            when not has_invitation then 'missing_invitation'
+            when score_text is null or trim(score_text) = '' then 'score_missing'
+            when score is null then 'score_not_integer'
+            when score < 0 or score > 10 then 'score_out_of_range'
+            when responded_at is null then 'responded_at_invalid'
+            when responded_at > {{ utc_now() }} then 'responded_in_future'
+        end as row_quarantine_reason
+
+    from versioned
+
+),
+
+ranked_submissions as (
+
+    select
+        *,
+        case
+            when row_quarantine_reason is null
+                then row_number() over (
+                    partition by portal, invitation_id, row_quarantine_reason is null
+                    order by responded_at desc, response_id desc
+                )
+        end as submission_rank
+
+    from row_checks
+
+),
+
+final as (
+
+    select
+        portal,
+        response_id,
+        invitation_id,
+        respondent_id as customer_id,
+        touchpoint,
+        channel,
+        customer_segment,
+        plan,
+        region,
+        score_text,
+        score,
+        comment_text,
+        responded_at_text,
+        responded_at,
+        updated_at,
+        sent_at,
+        extracted_at,
+        coalesce(
+            row_quarantine_reason,
+            case when submission_rank > 1 then 'duplicate_submission' end
+        ) as quarantine_reason
+
+    from ranked_submissions
+
+)
+
+select
+    *,
+    quarantine_reason is null as is_counted
+
+from final

@@ -1,0 +1,1 @@
+"""Dagster orchestration of the NPS pipeline: ingest, dbt transform, quality checks."""

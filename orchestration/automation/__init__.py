@@ -1,0 +1,1 @@
+"""Jobs (and later schedules and sensors) that run the pipeline."""

@@ -1,0 +1,1 @@
+"""Reading portal databases into the warehouse's raw layer under canonical names."""

@@ -1,0 +1,1 @@
+"""Great Expectations suites from data_quality as Dagster asset checks."""

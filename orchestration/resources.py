@@ -1,0 +1,47 @@
+"""Resources shared by the assets: the DuckDB warehouse and the dbt CLI."""
+
+import shutil
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+from dagster_dbt import DbtCliResource, DbtProject
+
+from orchestration.settings import DBT_PROJECT_DIR
+
+
+class DuckDBWarehouse(dg.ConfigurableResource):
+    """The DuckDB file that holds the raw layer and the dbt models.
+
+    DuckDB allows one writing process at a time, so every asset opens the file
+    only for the duration of its work and the job runs in one process.
+    """
+
+    path: str
+
+    @contextmanager
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        connection = duckdb.connect(self.path)
+        try:
+            yield connection
+        finally:
+            connection.close()
+
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+
+def dbt_executable() -> str:
+    """The dbt installed beside this interpreter, so that no activated venv is needed."""
+    beside_python = Path(sys.executable).parent / "dbt"
+    if beside_python.exists():
+        return str(beside_python)
+    return shutil.which("dbt") or "dbt"
+
+
+def dbt_resource() -> DbtCliResource:
+    return DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())

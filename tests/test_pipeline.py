@@ -1,0 +1,189 @@
+"""End to end: the demo portals through the Dagster job into the NPS marts.
+
+Every figure is compared with tests/reference_nps.py, which computes it from
+the SQLite files on its own.
+"""
+
+import sqlite3
+from collections import Counter
+from datetime import UTC, datetime
+
+import pytest
+
+from tests.reference_nps import (
+    classify_responses,
+    nps_by_period,
+    read_demo_saas,
+    read_demo_shop,
+)
+
+pytestmark = pytest.mark.integration
+
+SOURCE_RESPONSE_TABLES = {"demo_shop": "nps_responses", "demo_saas": "survey_answers"}
+
+
+@pytest.fixture(scope="module")
+def reference(pipeline_run):
+    """Counted responses and quarantine reasons per portal, computed from the source files."""
+    # The pipeline judged "in the future" against its own build time; any moment
+    # between the run's start and now gives the same split for the demo data.
+    now = datetime.now(UTC)
+    counted, reasons = [], {}
+    for portal in (
+        read_demo_shop(pipeline_run.portals["demo_shop"]),
+        read_demo_saas(pipeline_run.portals["demo_saas"]),
+    ):
+        portal_counted, portal_reasons = classify_responses(portal, now)
+        counted += portal_counted
+        reasons[portal.name] = portal_reasons
+    return counted, reasons
+
+
+def test_pipeline_run_succeeds_with_every_check_passing(pipeline_run):
+    """The job materializes every asset, and every asset check (GE and dbt tests) passes."""
+    result = pipeline_run.result
+    assert result.success
+    evaluations = result.get_asset_check_evaluations()
+    assert evaluations, "the run evaluated no asset checks"
+    failed = [str(evaluation.check_name) for evaluation in evaluations if not evaluation.passed]
+    assert failed == []
+    names = {evaluation.check_name for evaluation in evaluations}
+    assert "great_expectations_raw_survey_responses" in names
+
+
+def test_asset_graph_runs_from_ingest_through_the_marts(pipeline_run):
+    """Each layer was materialized in the run: portal tables, canonical views, dbt models."""
+    materialized = {
+        "/".join(event.asset_key.path)
+        for event in pipeline_run.result.get_asset_materialization_events()
+    }
+    for key in (
+        "raw/demo_shop__survey_responses",
+        "raw/demo_saas__survey_responses",
+        "raw/survey_responses",
+        "stg_portals__survey_responses",
+        "int_survey_responses_classified",
+        "nps_by_period",
+    ):
+        assert key in materialized
+
+
+def test_raw_tables_hold_every_source_row_as_text(pipeline_run):
+    """Counts per portal in the raw layer equal the source tables; scores stay text."""
+    for portal, table in SOURCE_RESPONSE_TABLES.items():
+        with sqlite3.connect(pipeline_run.portals[portal]) as source:
+            (expected,) = source.execute(f"select count(*) from {table}").fetchone()
+        [(loaded,)] = pipeline_run.query(
+            "select count(*) from raw.survey_responses where portal = ?", [portal]
+        )
+        assert loaded == expected
+    [(score_type,)] = pipeline_run.query(
+        "select data_type from information_schema.columns "
+        "where table_schema = 'raw' and table_name = 'survey_responses' "
+        "and column_name = 'score'"
+    )
+    assert score_type == "VARCHAR"
+
+
+def test_every_raw_response_is_counted_or_quarantined_per_portal(pipeline_run):
+    """raw = counted + quarantined, portal by portal."""
+    rows = pipeline_run.query(
+        """
+        select raw.portal, raw.n, coalesce(counted.n, 0), coalesce(quarantined.n, 0)
+        from (select portal, count(*) as n from raw.survey_responses group by 1) as raw
+        left join (select portal, count(*) as n from marts.fct_survey_responses group by 1)
+            as counted using (portal)
+        left join (
+            select portal, count(*) as n from marts.quarantined_survey_responses group by 1
+        ) as quarantined using (portal)
+        """
+    )
+    assert {portal for portal, *_ in rows} == set(SOURCE_RESPONSE_TABLES)
+    for portal, raw, counted, quarantined in rows:
+        assert raw == counted + quarantined, portal
+        assert quarantined > 0, portal
+
+
+def test_quarantine_reasons_match_the_independent_rules(pipeline_run, reference):
+    """Each defect kind of the demo lands in quarantine with its reason, in the right number."""
+    _, reasons = reference
+    rows = pipeline_run.query(
+        "select portal, quarantine_reason, count(*) "
+        "from marts.quarantined_survey_responses group by 1, 2"
+    )
+    loaded = {portal: Counter() for portal in reasons}
+    for portal, reason, count in rows:
+        loaded[portal][reason] = count
+    for portal, expected in reasons.items():
+        assert loaded[portal] == +expected, portal
+    every_reason = set().union(*(set(+counter) for counter in reasons.values()))
+    assert {
+        "test_account",
+        "missing_invitation",
+        "score_missing",
+        "score_not_integer",
+        "score_out_of_range",
+        "responded_in_future",
+        "duplicate_submission",
+    } <= every_reason
+
+
+def test_scores_at_the_category_boundaries_are_classified_correctly(pipeline_run):
+    """0-6 are detractors, 7-8 passives, 9-10 promoters (6/7 and 8/9 are the boundaries)."""
+    rows = pipeline_run.query(
+        "select distinct score, nps_category, nps_points from marts.fct_survey_responses"
+    )
+    expected = {
+        score: ("detractor", -100)
+        if score <= 6
+        else ("passive", 0)
+        if score <= 8
+        else ("promoter", 100)
+        for score in range(11)
+    }
+    assert {score: (category, points) for score, category, points in rows} == expected
+
+
+@pytest.mark.parametrize(
+    ("grain", "by_touchpoint"),
+    [("month", False), ("month", True), ("day", True), ("week", True), ("quarter", True)],
+)
+def test_nps_by_period_equals_the_independent_computation(
+    pipeline_run, reference, grain, by_touchpoint
+):
+    """Every cell of nps_by_period at a grain, by portal (and touchpoint), to 1e-9."""
+    counted, _ = reference
+    expected = nps_by_period(counted, grain, by_touchpoint)
+    dimensions = "portal, period_start" + (", touchpoint" if by_touchpoint else "")
+    rows = pipeline_run.query(
+        f"""
+        select {dimensions}, sum(count_responses), sum(count_promoters),
+            sum(count_passives), sum(count_detractors),
+            100 * (sum(count_promoters) - sum(count_detractors)) / sum(count_responses)
+        from marts.nps_by_period
+        where period_grain = ?
+        group by {dimensions}
+        """,
+        [grain],
+    )
+    width = 3 if by_touchpoint else 2
+    actual = {tuple(row[:width]): row[width:] for row in rows}
+    assert set(actual) == set(expected)
+    for key, cell in expected.items():
+        responses, promoters, passives, detractors, nps = actual[key]
+        assert (responses, promoters, passives, detractors) == (
+            cell.count_responses,
+            cell.count_promoters,
+            cell.count_passives,
+            cell.count_detractors,
+        ), key
+        assert nps == pytest.approx(cell.nps, abs=1e-9), key
+
+
+def test_mart_nps_column_agrees_with_its_counts(pipeline_run):
+    """The stored nps equals 100 * (promoters - detractors) / responses on every row."""
+    [(worst,)] = pipeline_run.query(
+        "select max(abs(nps - 100.0 * (count_promoters - count_detractors) / count_responses)) "
+        "from marts.nps_by_period"
+    )
+    assert worst < 1e-9
