@@ -6,6 +6,7 @@ with the pipeline (no portal configuration, no SQL from dbt), so an agreement
 between the two is evidence, not an echo.
 """
 
+import math
 import re
 import sqlite3
 from collections import Counter, defaultdict
@@ -34,7 +35,7 @@ class SourcePortal:
     name: str
     timezone: ZoneInfo
     test_customers: set[str]
-    invitations: dict[str, tuple[str, str]]  # invitation id -> (customer id, touchpoint)
+    invitations: dict[str, tuple[str, str, str]]  # invitation id -> (customer, touchpoint, sent)
     responses: list[SourceResponse]
 
 
@@ -45,9 +46,9 @@ def read_demo_shop(path: Path) -> SourcePortal:
             for (customer_id,) in connection.execute("select id from customers where is_test = 1")
         }
         invitations = {
-            str(invitation_id): (str(customer_id), touchpoint)
-            for invitation_id, customer_id, touchpoint in connection.execute(
-                "select id, customer_id, trigger_point from nps_invitations"
+            str(invitation_id): (str(customer_id), touchpoint, sent_at)
+            for invitation_id, customer_id, touchpoint, sent_at in connection.execute(
+                "select id, customer_id, trigger_point, sent_at from nps_invitations"
             )
         }
         responses = [
@@ -76,9 +77,9 @@ def read_demo_saas(path: Path) -> SourcePortal:
             )
         }
         invitations = {
-            request: (account, source)
-            for request, account, source in connection.execute(
-                "select request_uuid, account_uuid, source from survey_requests"
+            request: (account, source, requested_at)
+            for request, account, source, requested_at in connection.execute(
+                "select request_uuid, account_uuid, source, requested_at from survey_requests"
             )
         }
         responses = [
@@ -113,26 +114,57 @@ def to_utc(text: str | None, zone: ZoneInfo) -> datetime | None:
     return local.replace(tzinfo=zone).astimezone(UTC)
 
 
+def period_start(day: date, grain: str) -> date:
+    """Start of the day, ISO week, month or quarter that contains ``day``."""
+    if grain == "day":
+        return day
+    if grain == "week":
+        return day - timedelta(days=day.weekday())
+    if grain == "month":
+        return day.replace(day=1)
+    if grain == "quarter":
+        return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+    raise ValueError(f"unknown grain {grain}")
+
+
+def previous_period_start(start: date, grain: str) -> date:
+    if grain == "day":
+        return start - timedelta(days=1)
+    if grain == "week":
+        return start - timedelta(days=7)
+    months = {"month": 1, "quarter": 3}[grain]
+    index = start.year * 12 + start.month - 1 - months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def reporting_date(moment: datetime) -> date:
+    return moment.astimezone(REPORTING_ZONE).date()
+
+
 @dataclass(frozen=True)
 class CountedResponse:
     portal: str
     response_id: str
+    invitation_id: str
     touchpoint: str
     score: int
     responded_at: datetime
 
     def period_start(self, grain: str) -> date:
-        """Start of the day, ISO week, month or quarter in the reporting zone."""
-        local = self.responded_at.astimezone(REPORTING_ZONE).date()
-        if grain == "day":
-            return local
-        if grain == "week":
-            return local - timedelta(days=local.weekday())
-        if grain == "month":
-            return local.replace(day=1)
-        if grain == "quarter":
-            return date(local.year, 3 * ((local.month - 1) // 3) + 1, 1)
-        raise ValueError(f"unknown grain {grain}")
+        return period_start(reporting_date(self.responded_at), grain)
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """An invitation that counts towards response rates (not a test account, valid send time)."""
+
+    portal: str
+    touchpoint: str
+    sent_at: datetime
+    is_answered: bool
+
+    def period_start(self, grain: str) -> date:
+        return period_start(reporting_date(self.sent_at), grain)
 
 
 def classify_responses(
@@ -178,40 +210,102 @@ def classify_responses(
             latest[response.invitation_id] = candidate
     reasons["duplicate_submission"] = len(candidates) - len(latest)
     counted = [
-        CountedResponse(portal.name, response.response_id, touchpoint, score, responded_at)
+        CountedResponse(
+            portal.name,
+            response.response_id,
+            response.invitation_id,
+            touchpoint,
+            score,
+            responded_at,
+        )
         for response, touchpoint, score, responded_at in latest.values()
     ]
     return counted, reasons
 
 
-@dataclass(frozen=True)
+def rate_invitations(portal: SourcePortal, counted: list[CountedResponse]) -> list[Invitation]:
+    """The portal's invitations to real customers with a readable send time."""
+    answered = {response.invitation_id for response in counted if response.portal == portal.name}
+    invitations = []
+    for invitation_id, (customer, touchpoint, sent_text) in portal.invitations.items():
+        sent_at = to_utc(sent_text, portal.timezone)
+        if customer in portal.test_customers or sent_at is None:
+            continue
+        invitations.append(
+            Invitation(portal.name, touchpoint.strip().lower(), sent_at, invitation_id in answered)
+        )
+    return invitations
+
+
+Z_95 = 1.959963984540054
+
+
+@dataclass
 class NpsCell:
-    count_responses: int
-    count_promoters: int
-    count_passives: int
-    count_detractors: int
+    count_responses: int = 0
+    count_promoters: int = 0
+    count_passives: int = 0
+    count_detractors: int = 0
+    count_invitations: int = 0
+    count_answered_invitations: int = 0
 
     @property
-    def nps(self) -> float:
+    def nps(self) -> float | None:
+        if not self.count_responses:
+            return None
         return 100 * (self.count_promoters - self.count_detractors) / self.count_responses
 
+    def _adjusted(self) -> tuple[float, float, float]:
+        n = self.count_responses + 3
+        return n, (self.count_promoters + 0.75) / n, (self.count_detractors + 0.75) / n
 
-def nps_by_period(
-    counted: list[CountedResponse], grain: str, by_touchpoint: bool
-) -> dict[tuple, NpsCell]:
-    """NPS per (portal, period start[, touchpoint]) from classified responses."""
-    scores = defaultdict(list)
-    for response in counted:
-        key = (response.portal, response.period_start(grain))
-        if by_touchpoint:
-            key += (response.touchpoint,)
-        scores[key].append(response.score)
-    return {
-        key: NpsCell(
-            count_responses=len(values),
-            count_promoters=sum(score >= 9 for score in values),
-            count_passives=sum(7 <= score <= 8 for score in values),
-            count_detractors=sum(score <= 6 for score in values),
+    @property
+    def standard_error(self) -> float:
+        """Adjusted-Wald (Rocks 2016) standard error, in NPS points."""
+        n, p, d = self._adjusted()
+        return 100 * math.sqrt((p + d - (p - d) ** 2) / n)
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        _, p, d = self._adjusted()
+        centre = 100 * (p - d)
+        return (
+            max(-100.0, centre - Z_95 * self.standard_error),
+            min(100.0, centre + Z_95 * self.standard_error),
         )
-        for key, values in scores.items()
-    }
+
+    @property
+    def response_rate(self) -> float | None:
+        if not self.count_invitations:
+            return None
+        return self.count_answered_invitations / self.count_invitations
+
+
+def change_p_value(current: NpsCell, previous: NpsCell | None) -> float | None:
+    """Two-sided p-value of the NPS change, z test with adjusted-Wald standard errors."""
+    if previous is None or not previous.count_responses or not current.count_responses:
+        return None
+    z = (current.nps - previous.nps) / math.hypot(current.standard_error, previous.standard_error)
+    return math.erfc(abs(z) / math.sqrt(2))
+
+
+def nps_cells(
+    counted: list[CountedResponse],
+    invitations: list[Invitation],
+    grain: str,
+    dimensions: tuple[str, ...],
+) -> dict[tuple, NpsCell]:
+    """Cells keyed by (period start, *dimension values) for one breakdown."""
+    cells: dict[tuple, NpsCell] = defaultdict(NpsCell)
+    for response in counted:
+        key = (response.period_start(grain), *(getattr(response, d) for d in dimensions))
+        cell = cells[key]
+        cell.count_responses += 1
+        cell.count_promoters += response.score >= 9
+        cell.count_passives += 7 <= response.score <= 8
+        cell.count_detractors += response.score <= 6
+    for invitation in invitations:
+        key = (invitation.period_start(grain), *(getattr(invitation, d) for d in dimensions))
+        cells[key].count_invitations += 1
+        cells[key].count_answered_invitations += invitation.is_answered
+    return dict(cells)

@@ -8,11 +8,15 @@ import sqlite3
 from collections import Counter
 from datetime import UTC, datetime
 
+import dagster as dg
 import pytest
 
 from tests.reference_nps import (
+    change_p_value,
     classify_responses,
-    nps_by_period,
+    nps_cells,
+    previous_period_start,
+    rate_invitations,
     read_demo_saas,
     read_demo_shop,
 )
@@ -24,19 +28,20 @@ SOURCE_RESPONSE_TABLES = {"demo_shop": "nps_responses", "demo_saas": "survey_ans
 
 @pytest.fixture(scope="module")
 def reference(pipeline_run):
-    """Counted responses and quarantine reasons per portal, computed from the source files."""
+    """Counted responses, rate invitations and quarantine reasons, from the source files."""
     # The pipeline judged "in the future" against its own build time; any moment
     # between the run's start and now gives the same split for the demo data.
     now = datetime.now(UTC)
-    counted, reasons = [], {}
+    counted, invitations, reasons = [], [], {}
     for portal in (
         read_demo_shop(pipeline_run.portals["demo_shop"]),
         read_demo_saas(pipeline_run.portals["demo_saas"]),
     ):
         portal_counted, portal_reasons = classify_responses(portal, now)
         counted += portal_counted
+        invitations += rate_invitations(portal, portal_counted)
         reasons[portal.name] = portal_reasons
-    return counted, reasons
+    return counted, invitations, reasons
 
 
 def test_pipeline_run_succeeds_with_every_check_passing(pipeline_run):
@@ -61,11 +66,23 @@ def test_asset_graph_runs_from_ingest_through_the_marts(pipeline_run):
         "raw/demo_shop__survey_responses",
         "raw/demo_saas__survey_responses",
         "raw/survey_responses",
-        "stg_portals__survey_responses",
-        "int_survey_responses_classified",
-        "nps_by_period",
+        "staging/stg_portals__survey_responses",
+        "intermediate/int_survey_responses_classified",
+        "marts/nps_by_period",
     ):
         assert key in materialized
+
+
+def test_lineage_leads_from_each_portal_table_to_the_mart():
+    """The mart's ancestors include every portal's raw tables, through the dbt sources."""
+    from orchestration.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    ancestors = graph.get_ancestor_asset_keys(dg.AssetKey(["marts", "nps_by_period"]))
+    for portal in SOURCE_RESPONSE_TABLES:
+        for entity in ("survey_responses", "survey_invitations", "customers"):
+            assert dg.AssetKey(["raw", f"{portal}__{entity}"]) in ancestors
+    assert dg.AssetKey(["staging", "stg_portals__survey_responses"]) in ancestors
 
 
 def test_raw_tables_hold_every_source_row_as_text(pipeline_run):
@@ -106,7 +123,7 @@ def test_every_raw_response_is_counted_or_quarantined_per_portal(pipeline_run):
 
 def test_quarantine_reasons_match_the_independent_rules(pipeline_run, reference):
     """Each defect kind of the demo lands in quarantine with its reason, in the right number."""
-    _, reasons = reference
+    *_, reasons = reference
     rows = pipeline_run.query(
         "select portal, quarantine_reason, count(*) "
         "from marts.quarantined_survey_responses group by 1, 2"
@@ -144,40 +161,89 @@ def test_scores_at_the_category_boundaries_are_classified_correctly(pipeline_run
     assert {score: (category, points) for score, category, points in rows} == expected
 
 
-@pytest.mark.parametrize(
-    ("grain", "by_touchpoint"),
-    [("month", False), ("month", True), ("day", True), ("week", True), ("quarter", True)],
-)
-def test_nps_by_period_equals_the_independent_computation(
-    pipeline_run, reference, grain, by_touchpoint
-):
-    """Every cell of nps_by_period at a grain, by portal (and touchpoint), to 1e-9."""
-    counted, _ = reference
-    expected = nps_by_period(counted, grain, by_touchpoint)
-    dimensions = "portal, period_start" + (", touchpoint" if by_touchpoint else "")
+DIMENSIONS = ("portal", "touchpoint", "channel", "customer_segment", "region")
+
+
+def mart_cells(pipeline_run, grain: str, dimensions: tuple[str, ...]) -> dict[tuple, tuple]:
+    """nps_by_period rows of one breakdown, keyed like reference_nps.nps_cells."""
+    breakdown = " and ".join(
+        f"{column} {'!=' if column in dimensions else '='} 'all'" for column in DIMENSIONS
+    )
     rows = pipeline_run.query(
         f"""
-        select {dimensions}, sum(count_responses), sum(count_promoters),
-            sum(count_passives), sum(count_detractors),
-            100 * (sum(count_promoters) - sum(count_detractors)) / sum(count_responses)
+        select {", ".join(("period_start", *dimensions))},
+            count_responses, count_promoters, count_passives, count_detractors,
+            count_invitations, count_answered_invitations, nps, nps_standard_error,
+            nps_ci_lower, nps_ci_upper, response_rate, nps_previous, nps_change_p_value
         from marts.nps_by_period
-        where period_grain = ?
-        group by {dimensions}
+        where period_grain = ? and {breakdown}
         """,
         [grain],
     )
-    width = 3 if by_touchpoint else 2
-    actual = {tuple(row[:width]): row[width:] for row in rows}
+    width = 1 + len(dimensions)
+    return {tuple(row[:width]): row[width:] for row in rows}
+
+
+@pytest.mark.parametrize(
+    ("grain", "dimensions"),
+    [
+        ("month", ("portal",)),
+        ("month", ("touchpoint",)),
+        ("month", ("portal", "touchpoint")),
+        ("week", ("portal", "touchpoint")),
+        ("day", ("portal",)),
+        ("quarter", ("portal",)),
+        ("month", ()),
+    ],
+    ids=lambda value: value if isinstance(value, str) else "x".join(value) or "total",
+)
+def test_nps_by_period_equals_the_independent_computation(
+    pipeline_run, reference, grain, dimensions
+):
+    """Counts, NPS, standard error, CI, response rate and change p-value of every cell."""
+    counted, invitations, _ = reference
+    expected = nps_cells(counted, invitations, grain, dimensions)
+    actual = mart_cells(pipeline_run, grain, dimensions)
     assert set(actual) == set(expected)
     for key, cell in expected.items():
-        responses, promoters, passives, detractors, nps = actual[key]
-        assert (responses, promoters, passives, detractors) == (
+        (
+            responses, promoters, passives, detractors, invited, answered,
+            nps, standard_error, ci_lower, ci_upper, response_rate, nps_previous, p_value,
+        ) = actual[key]  # fmt: skip
+        assert (responses, promoters, passives, detractors, invited, answered) == (
             cell.count_responses,
             cell.count_promoters,
             cell.count_passives,
             cell.count_detractors,
+            cell.count_invitations,
+            cell.count_answered_invitations,
         ), key
-        assert nps == pytest.approx(cell.nps, abs=1e-9), key
+        previous = expected.get((previous_period_start(key[0], grain), *key[1:]))
+        if cell.count_responses:
+            assert nps == pytest.approx(cell.nps, abs=1e-9), key
+            assert standard_error == pytest.approx(cell.standard_error, abs=1e-9), key
+            assert (ci_lower, ci_upper) == pytest.approx(cell.interval, abs=1e-9), key
+        else:
+            assert nps is None, key
+        assert response_rate == pytest.approx(cell.response_rate, abs=1e-12), key
+        expected_previous = previous.nps if previous else None
+        assert nps_previous == pytest.approx(expected_previous, abs=1e-9), key
+        expected_p = change_p_value(cell, previous)
+        if expected_p is None:
+            assert p_value is None, key
+        else:
+            assert p_value == pytest.approx(expected_p, abs=1e-6), key
+
+
+def test_reference_cells_cover_significant_changes(pipeline_run):
+    """The demo holds both significant and insignificant monthly changes, so both are tested."""
+    [(significant, insignificant)] = pipeline_run.query(
+        "select count(*) filter (where is_significant_change), "
+        "count(*) filter (where not is_significant_change and nps_previous is not null) "
+        "from marts.nps_by_period where period_grain = 'month'"
+    )
+    assert significant > 0
+    assert insignificant > 0
 
 
 def test_mart_nps_column_agrees_with_its_counts(pipeline_run):

@@ -1,8 +1,12 @@
 {#
-    NPS per period and segment. Periods are calendar days, ISO weeks (starting
-    Monday), months and quarters in the reporting time zone. Counts are
-    additive: to combine rows, add the counts and recompute the NPS; never
-    average nps values.
+    NPS per period and segment. Periods are calendar days, ISO weeks (from
+    Monday), months and quarters in the reporting time zone; the segments are
+    the breakdowns in var('nps_breakdowns'). Counts are additive: combine rows
+    by adding counts and recomputing, never by averaging nps.
+
+    Responses fall into the period of their response date; invitations (for
+    the response rate) into the period they were sent. The previous period is
+    the one just before, in the same segment.
 #}
 
 {%- set grains = {
@@ -14,63 +18,106 @@
 
 with
 
-responses as (
+daily_counts as (
 
-    select * from {{ ref('fct_survey_responses') }}
+    select * from {{ ref('int_nps_daily_counts') }}
 
 ),
 
-{% for grain in grains %}
-    by_{{ grain }} as (
-
-        select
-            '{{ grain }}' as period_grain,
-            cast({{ dbt.date_trunc(grain, 'response_date') }} as date) as period_start,
-            portal,
-            touchpoint,
-            count(*) as count_responses,
-            count(case when is_promoter then 1 end) as count_promoters,
-            count(case when is_passive then 1 end) as count_passives,
-            count(case when is_detractor then 1 end) as count_detractors
-
-        from responses
-        group by 1, 2, 3, 4
-
-    ),
-
-{% endfor %}
-
-stacked as (
+counts_by_period as (
 
     {% for grain in grains %}
-        select * from by_{{ grain }}
+        {% for breakdown in var('nps_breakdowns') %}
+            select
+                '{{ grain }}' as period_grain,
+                cast({{ dbt.date_trunc(grain, 'activity_date') }} as date) as period_start,
+                {{ breakdown_select(breakdown) }},
+                cast(sum(count_responses) as bigint) as count_responses,
+                cast(sum(count_promoters) as bigint) as count_promoters,
+                cast(sum(count_passives) as bigint) as count_passives,
+                cast(sum(count_detractors) as bigint) as count_detractors,
+                cast(sum(count_invitations) as bigint) as count_invitations,
+                cast(sum(count_answered_invitations) as bigint) as count_answered_invitations
+
+            from daily_counts
+            group by
+                {{ dbt.date_trunc(grain, 'activity_date') }}
+                {%- for dimension in breakdown %}, {{ dimension }}{% endfor %}
+            {% if not loop.last %}union all{% endif %}
+        {% endfor %}
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
 ),
 
-final as (
+with_period_bounds as (
 
     select
-        period_grain,
-        period_start,
+        *,
+        case period_grain
+            {% for grain, (datepart, amount) in grains.items() %}
+                when '{{ grain }}' then cast({{ dbt.dateadd(
+                    datepart, -amount, 'period_start'
+                ) }} as date)
+            {% endfor %}
+        end as previous_period_start,
         case period_grain
             {% for grain, (datepart, amount) in grains.items() %}
                 when '{{ grain }}' then cast({{ dbt.dateadd(
                     'day', -1, dbt.dateadd(datepart, amount, 'period_start')
                 ) }} as date)
             {% endfor %}
-        end as period_end,
-        portal,
-        touchpoint,
+        end as period_end
+
+    from counts_by_period
+
+),
+
+with_previous as (
+
+    select
+        current_period.*,
+        previous_period.count_responses as previous_count_responses,
+        previous_period.count_promoters as previous_count_promoters,
+        previous_period.count_detractors as previous_count_detractors
+
+    from with_period_bounds as current_period
+    left join counts_by_period as previous_period
+        on
+            current_period.period_grain = previous_period.period_grain
+            and current_period.previous_period_start = previous_period.period_start
+            and {{ dimensions_match('current_period', 'previous_period') }}
+
+),
+
+{{ nps_statistics_ctes('with_previous') }},
+
+final as (
+
+    select
+        period_grain,
+        period_start,
+        period_end,
+        {{ nps_dimensions() | join(',\n        ') }},
         count_responses,
         count_promoters,
         count_passives,
         count_detractors,
-        100 * cast(count_promoters - count_detractors as double precision)
-        / count_responses as nps
+        nps,
+        nps_standard_error,
+        nps_ci_lower,
+        nps_ci_upper,
+        count_invitations,
+        count_answered_invitations,
+        cast(count_answered_invitations as double precision)
+        / nullif(count_invitations, 0) as response_rate,
+        nps_previous,
+        nps_change,
+        nps_change_p_value,
+        is_significant_change,
+        is_small_sample
 
-    from stacked
+    from with_nps_statistics
 
 )
 

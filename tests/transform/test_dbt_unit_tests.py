@@ -1,0 +1,49 @@
+"""The dbt unit tests (hand-computed inputs) pass, run by the dbt CLI on the built warehouse."""
+
+import json
+import os
+import subprocess
+
+import pytest
+
+from orchestration.resources import dbt_executable
+from orchestration.settings import DBT_PROJECT_DIR
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def unit_test_results(pipeline_run, tmp_path_factory) -> dict[str, str]:
+    """Runs every dbt unit test once; returns status by test name."""
+    target = tmp_path_factory.mktemp("dbt_target")
+    environment = {
+        **os.environ,
+        "NPS_WAREHOUSE_PATH": str(pipeline_run.warehouse),
+        "DBT_TARGET_PATH": str(target),
+        "DBT_LOG_PATH": str(target),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    completed = subprocess.run(
+        [dbt_executable(), "test", "--select", "test_type:unit", "--profiles-dir", "."],
+        cwd=DBT_PROJECT_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    assert completed.returncode == 0, completed.stdout[-3000:]
+    return {result["unique_id"].rsplit(".", 1)[-1]: result["status"] for result in results}
+
+
+@pytest.mark.parametrize(
+    "test_name",
+    [
+        "test_scores_at_the_category_boundaries_are_classified",
+        "test_response_date_is_drawn_in_the_reporting_time_zone",
+        "test_each_defect_gets_its_quarantine_reason",
+    ],
+)
+def test_dbt_unit_test_passes(unit_test_results, test_name):
+    """Each named unit test ran and passed (6/7 and 8/9 boundaries, time zone, quarantine rules)."""
+    assert unit_test_results.get(test_name) == "pass"
