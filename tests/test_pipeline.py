@@ -67,7 +67,8 @@ def test_asset_graph_runs_from_ingest_through_the_marts(pipeline_run):
         "raw/demo_saas__survey_responses",
         "raw/survey_responses",
         "staging/stg_portals__survey_responses",
-        "intermediate/int_survey_responses_classified",
+        "intermediate/int_survey_responses_validated",
+        "marts/fct_survey_responses",
         "marts/nps_by_period",
     ):
         assert key in materialized

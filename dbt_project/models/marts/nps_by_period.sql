@@ -20,7 +20,7 @@ with
 
 daily_counts as (
 
-    select * from {{ ref('int_nps_daily_counts') }}
+    select * from {{ ref('nps_daily_counts') }}
 
 ),
 

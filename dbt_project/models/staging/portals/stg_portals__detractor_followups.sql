@@ -12,22 +12,40 @@ portals as (
 
 ),
 
-typed as (
+parsed as (
 
     select
-        source.portal,
-        source.followup_id,
-        source.response_id,
-        {{ clean_label('source.status') }} as followup_status,
-        {{ local_to_utc(
-            parse_timestamp('source.created_at'), 'portals.source_timezone'
-        ) }} as created_at,
-        {{ local_to_utc(
-            parse_timestamp('source.updated_at'), 'portals.source_timezone'
-        ) }} as updated_at
+        source.*,
+        portals.source_timezone,
+        {{ parse_timestamp('source.created_at') }} as created_at_local,
+        {{ parse_timestamp('source.updated_at') }} as updated_at_local
 
     from source
     left join portals on source.portal = portals.portal
+
+),
+
+typed as (
+
+    select
+        parsed.portal,
+        parsed.followup_id,
+        parsed.response_id,
+        {{ clean_label('parsed.status') }} as followup_status,
+        {{ local_to_utc_by_lookup(
+            'parsed.created_at_local', 'parsed.source_timezone', 'created_offsets'
+        ) }} as created_at,
+        {{ local_to_utc_by_lookup(
+            'parsed.updated_at_local', 'parsed.source_timezone', 'updated_offsets'
+        ) }} as updated_at
+
+    from parsed
+    {{ join_local_hour_offsets(
+        'created_offsets', 'parsed.created_at_local', 'parsed.source_timezone'
+    ) }}
+    {{ join_local_hour_offsets(
+        'updated_offsets', 'parsed.updated_at_local', 'parsed.source_timezone'
+    ) }}
 
 )
 

@@ -18,27 +18,45 @@ portals as (
 
 ),
 
-typed as (
+parsed as (
 
     select
-        source.portal,
-        source.response_id,
-        source.invitation_id,
-        source.customer_id,
-        source.score as score_text,
-        {{ parse_whole_number('source.score') }} as score,
-        nullif(trim(source.comment), '') as comment_text,
-        source.responded_at as responded_at_text,
-        {{ local_to_utc(
-            parse_timestamp('source.responded_at'), 'portals.source_timezone'
-        ) }} as responded_at,
-        {{ local_to_utc(
-            parse_timestamp('source.updated_at'), 'portals.source_timezone'
-        ) }} as updated_at,
-        source._extracted_at as extracted_at
+        source.*,
+        portals.source_timezone,
+        {{ parse_timestamp('source.responded_at') }} as responded_at_local,
+        {{ parse_timestamp('source.updated_at') }} as updated_at_local
 
     from source
     left join portals on source.portal = portals.portal
+
+),
+
+typed as (
+
+    select
+        parsed.portal,
+        parsed.response_id,
+        parsed.invitation_id,
+        parsed.customer_id,
+        parsed.score as score_text,
+        {{ parse_whole_number('parsed.score') }} as score,
+        nullif(trim(parsed.comment), '') as comment_text,
+        parsed.responded_at as responded_at_text,
+        {{ local_to_utc_by_lookup(
+            'parsed.responded_at_local', 'parsed.source_timezone', 'responded_offsets'
+        ) }} as responded_at,
+        {{ local_to_utc_by_lookup(
+            'parsed.updated_at_local', 'parsed.source_timezone', 'updated_offsets'
+        ) }} as updated_at,
+        parsed._extracted_at as extracted_at
+
+    from parsed
+    {{ join_local_hour_offsets(
+        'responded_offsets', 'parsed.responded_at_local', 'parsed.source_timezone'
+    ) }}
+    {{ join_local_hour_offsets(
+        'updated_offsets', 'parsed.updated_at_local', 'parsed.source_timezone'
+    ) }}
 
 )
 

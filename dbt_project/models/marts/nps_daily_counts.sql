@@ -21,7 +21,7 @@ responses as (
         is_passive,
         is_detractor
 
-    from {{ ref('int_survey_responses_classified') }}
+    from {{ ref('fct_survey_responses') }}
 
 ),
 
@@ -34,7 +34,7 @@ invitations as (
         {% endfor -%}
         is_answered
 
-    from {{ ref('int_survey_invitations_enriched') }}
+    from {{ ref('fct_survey_invitations') }}
     where not is_test_account and sent_date is not null
 
 ),

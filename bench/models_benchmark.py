@@ -1,0 +1,219 @@
+"""Benchmark: the dbt models on a small and a large warehouse, against a plain DuckDB query.
+
+Fills two fresh DuckDB warehouses with synthetic raw portal data in the
+canonical shape (text values, about 3.3 invitations per response, a small
+share of defects), builds the dbt models on each, and in the same run times a
+plain ``group by`` month x segment over the large warehouse's responses. It
+prints seconds and peak memory of every step and the ratio of the models'
+marginal cost (large minus small) to the plain query.
+
+Usage: ``python bench/models_benchmark.py [--small 10000] [--large 10000000]``
+(``make bench-models``). Each step runs in its own process, so its peak memory
+(max RSS) is its own.
+"""
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+
+# One SQL script fills the raw layer; {responses} is the number of responses.
+# Values are text, as the ingest writes them, with the same kinds of defects.
+FILL_RAW_SQL = """
+create schema raw;
+create table raw.portals as
+select * from (values
+    ('bench_shop', 'benchmark shop', 'Europe/Berlin'),
+    ('bench_saas', 'benchmark SaaS', 'UTC')
+) as portals (portal, description, source_timezone);
+
+create table raw.customers as
+select
+    case when i % 2 = 0 then 'bench_shop' else 'bench_saas' end as portal,
+    cast(i as varchar) as customer_id,
+    ['consumer', 'business', 'smb', 'enterprise'][1 + i % 4] as customer_segment,
+    ['basic', 'plus', 'premium'][1 + i % 3] as plan,
+    ['DE-North', 'DE-South', 'AT', 'CH', 'EMEA'][1 + i % 5] as region,
+    '2024-01-01 00:00:00' as signed_up_at,
+    case when i % 97 = 0 then '1' else '0' end as is_test_account,
+    timestamp '2026-12-01' as _extracted_at
+from range({customers}) as t (i);
+
+create table raw.survey_invitations as
+select
+    case when c % 2 = 0 then 'bench_shop' else 'bench_saas' end as portal,
+    cast(i as varchar) as invitation_id,
+    cast(c as varchar) as customer_id,
+    ['checkout', 'delivery'][1 + i % 2] as touchpoint,
+    ['email', 'onsite'][1 + (i // 2) % 2] as channel,
+    strftime(timestamp '2025-12-01' + to_seconds(hash(i) % 31536000), '%Y-%m-%d %H:%M:%S')
+        as sent_at,
+    timestamp '2026-12-01' as _extracted_at
+from (select i, hash(i * 7) % {customers} as c from range({invitations}) as t (i));
+
+create table raw.survey_responses as
+select
+    invitations.portal,
+    cast(r.i as varchar) as response_id,
+    case when r.i % 211 = 0 then 'missing' else invitations.invitation_id end
+        as invitation_id,
+    invitations.customer_id,
+    case
+        when r.i % 101 = 0 then null
+        when r.i % 199 = 0 then '7.5'
+        when r.i % 307 = 0 then '11'
+        else cast(hash(r.i) % 11 as varchar)
+    end as score,
+    case when r.i % 3 = 0 then 'Lieferung hat lange gedauert' end as comment,
+    strftime(
+        cast(invitations.sent_at as timestamp) + to_seconds(hash(r.i) % 86400),
+        '%Y-%m-%d %H:%M:%S'
+    ) as responded_at,
+    cast(null as varchar) as updated_at,
+    timestamp '2026-12-01' as _extracted_at
+from range({responses}) as r (i)
+inner join raw.survey_invitations as invitations
+    on invitations.invitation_id = cast(
+        case when r.i % 67 = 66 then r.i - 1 else r.i end * 10 // 3 as varchar
+    );
+
+create table raw.detractor_followups (
+    portal varchar, followup_id varchar, response_id varchar, status varchar,
+    created_at varchar, updated_at varchar, _extracted_at timestamp
+);
+"""
+
+PLAIN_QUERY = """
+select
+    date_trunc('month', try_cast(responded_at as timestamp)) as month,
+    customers.customer_segment,
+    count(*) as count_responses,
+    count(*) filter (where try_cast(score as integer) >= 9) as count_promoters,
+    count(*) filter (where try_cast(score as integer) <= 6) as count_detractors
+from raw.survey_responses as responses
+left join raw.customers as customers
+    on responses.portal = customers.portal and responses.customer_id = customers.customer_id
+group by all
+"""
+
+
+def run_step(arguments: list[str], environment: dict[str, str]) -> tuple[float, float]:
+    """Runs one step in its own process; returns (seconds, peak memory in MB)."""
+    wrapped = [
+        sys.executable,
+        "-c",
+        "import resource, subprocess, sys, json;"
+        "code = subprocess.run(sys.argv[1:]).returncode;"
+        "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss;"
+        "print(json.dumps({'peak_kb': peak}), file=sys.stderr);"
+        "sys.exit(code)",
+        *arguments,
+    ]
+    started = time.perf_counter()
+    completed = subprocess.run(wrapped, env=environment, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    if completed.returncode != 0:
+        raise SystemExit(f"step failed: {' '.join(arguments)}\n{completed.stdout[-4000:]}")
+    peak_kb = json.loads(completed.stderr.strip().splitlines()[-1])["peak_kb"]
+    return seconds, peak_kb / 1024
+
+
+def fill_warehouse(path: Path, responses: int) -> None:
+    import duckdb
+
+    script = FILL_RAW_SQL.format(
+        responses=responses,
+        invitations=int(responses * 10 / 3) + 10,
+        customers=max(100, responses // 4),
+    )
+    with duckdb.connect(str(path)) as connection:
+        connection.execute(script)
+        (loaded,) = connection.execute("select count(*) from raw.survey_responses").fetchone()
+    if loaded != responses:
+        raise SystemExit(f"expected {responses} responses in the synthetic data, got {loaded}")
+
+
+def dbt_command(path: Path, target_dir: Path) -> tuple[list[str], dict[str, str]]:
+    dbt = Path(sys.executable).parent / "dbt"
+    environment = {
+        **os.environ,
+        "NPS_WAREHOUSE_PATH": str(path),
+        "DBT_TARGET_PATH": str(target_dir),
+        "DBT_LOG_PATH": str(target_dir),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    arguments = [
+        str(dbt), "run", "--profiles-dir", str(DBT_PROJECT_DIR),
+        "--project-dir", str(DBT_PROJECT_DIR), "--quiet",
+    ]  # fmt: skip
+    return arguments, environment
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small", type=int, default=10_000)
+    parser.add_argument("--large", type=int, default=10_000_000)
+    options = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="nps-bench-") as folder:
+        folder = Path(folder)
+        results = {}
+        for label, responses in (("small", options.small), ("large", options.large)):
+            warehouse = folder / f"{label}.duckdb"
+            started = time.perf_counter()
+            fill_warehouse(warehouse, responses)
+            print(
+                f"filled {label} warehouse: {responses:,} responses "
+                f"in {time.perf_counter() - started:.1f} s"
+            )
+            arguments, environment = dbt_command(warehouse, folder / f"target-{label}")
+            results[label] = run_step(arguments, environment)
+
+        # The query is timed inside its process, so interpreter start-up does
+        # not flatter the ratio.
+        query_seconds_file = folder / "plain_seconds.txt"
+        _, plain_peak = run_step(
+            [
+                sys.executable, "-c",
+                "import duckdb, sys, time, pathlib;"
+                "c = duckdb.connect(sys.argv[1], read_only=True);"
+                "t = time.perf_counter(); c.execute(sys.argv[2]).fetchall();"
+                "pathlib.Path(sys.argv[3]).write_text(str(time.perf_counter() - t))",
+                str(folder / "large.duckdb"), PLAIN_QUERY, str(query_seconds_file),
+            ],
+            dict(os.environ),
+        )  # fmt: skip
+        plain = (float(query_seconds_file.read_text()), plain_peak)
+
+    small_seconds, small_peak = results["small"]
+    large_seconds, large_peak = results["large"]
+    plain_seconds, plain_peak = plain
+    marginal = large_seconds - small_seconds
+    print()
+    print(f"{'step':<44} {'seconds':>9} {'peak MB':>9}")
+    print(
+        f"{f'dbt models, {options.small:,} responses':<44} {small_seconds:>9.2f} {small_peak:>9.0f}"
+    )
+    print(
+        f"{f'dbt models, {options.large:,} responses':<44} {large_seconds:>9.2f} {large_peak:>9.0f}"
+    )
+    print(
+        f"{'plain group by month x segment (large)':<44} {plain_seconds:>9.2f} {plain_peak:>9.0f}"
+    )
+    print()
+    print(f"marginal cost of the models (large - small): {marginal:.2f} s")
+    print(f"ratio to the plain query: {marginal / plain_seconds:.1f} x")
+    print(f"peak memory of the large build: {large_peak:.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
