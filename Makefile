@@ -21,7 +21,7 @@ export DO_NOT_TRACK := 1
 export UV_COMPILE_BYTECODE := 1
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help setup demo demo-data dev test lint format validate clean
+.PHONY: help setup demo demo-data dev test lint format validate clean bench-extract
 
 help:
 	@echo "make demo   set up, build the demo portals, run the pipeline, print NPS per portal"
@@ -68,6 +68,11 @@ format: setup
 
 test: lint validate
 	$(BIN)/python -m pytest
+
+# Extraction benchmark against a local PostgreSQL (not part of `make test`);
+# BENCH_ARGS="--rows 500000 --repeats 1" for a quick run.
+bench-extract: setup
+	$(BIN)/python bench/extract_benchmark.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(TOOLS) $(DBT_DIR)/target data

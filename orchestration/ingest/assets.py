@@ -1,27 +1,38 @@
 """Ingest assets, generated from the portal configuration.
 
-For each portal and mapped entity one asset copies the portal table into
-``raw.<portal>__<entity>``; for each canonical entity one asset keeps the view
-``raw.<entity>`` that stacks the portals and that dbt reads as its source.
+For each portal and mapped entity one asset loads the portal table into
+``raw.<portal>__<entity>`` (incrementally once it has a watermark); for each
+canonical entity one asset keeps the view ``raw.<entity>`` that stacks the
+portals and that dbt reads as its source.
 """
 
-import time
-
 import dagster as dg
+from pydantic import Field
 
-from orchestration.ingest.config import Portal
+from orchestration.ingest.config import Portal, PortalConfigError
 from orchestration.ingest.contract import ENTITIES
-from orchestration.ingest.extract import extract_entity
+from orchestration.ingest.load import LoadReport, load_portal_entity
 from orchestration.ingest.warehouse import (
     RAW_SCHEMA,
     portal_table_name,
     refresh_canonical_view,
-    replace_portal_table,
     write_portals_table,
 )
 from orchestration.resources import DuckDBWarehouse
 
 INGEST_GROUP = "ingest"
+# A run tag that makes every ingest asset of the run reload its table in full.
+FULL_REFRESH_TAG = "nps/full_refresh"
+
+
+class PortalLoadConfig(dg.Config):
+    full_refresh: bool = Field(
+        default=False,
+        description=(
+            "Reload the whole table instead of the rows changed since the stored watermark. "
+            f"The run tag {FULL_REFRESH_TAG}=true does the same for every portal table."
+        ),
+    )
 
 
 def portal_asset_key(portal: str, entity: str) -> dg.AssetKey:
@@ -32,43 +43,62 @@ def canonical_asset_key(entity: str) -> dg.AssetKey:
     return dg.AssetKey([RAW_SCHEMA, entity])
 
 
+def report_metadata(report: LoadReport) -> dict[str, dg.MetadataValue]:
+    """The load's figures as materialization metadata, so their history shows in the UI."""
+    return {
+        "rows_read": dg.MetadataValue.int(report.rows_read),
+        "rows_merged": dg.MetadataValue.int(report.rows_merged),
+        "watermark_before": dg.MetadataValue.text(report.watermark_before or "none"),
+        "watermark_after": dg.MetadataValue.text(report.watermark_after or "none"),
+        "seconds": dg.MetadataValue.float(report.seconds),
+        "load_mode": dg.MetadataValue.text(report.mode),
+        "load_reason": dg.MetadataValue.text(report.reason),
+        "source_table": dg.MetadataValue.text(report.source_table),
+        "ignored_source_columns": dg.MetadataValue.text(
+            ", ".join(report.ignored_columns) or "none"
+        ),
+    }
+
+
+def _source_kind(portal: Portal) -> set[str]:
+    """The portal's database kind for the UI, when its URL is known at load time."""
+    try:
+        return {portal.source_location().dialect.value}
+    except PortalConfigError:
+        return set()
+
+
 def _portal_entity_asset(portal: Portal, entity: str) -> dg.AssetsDefinition:
     mapping = portal.entities[entity]
 
     @dg.asset(
         key=portal_asset_key(portal.name, entity),
         group_name=INGEST_GROUP,
-        kinds={"sqlite", "duckdb"},
+        kinds={*_source_kind(portal), "duckdb"},
         description=(
-            f"{ENTITIES[entity].description} Copied as text from table "
+            f"{ENTITIES[entity].description} Loaded as text from table "
             f"'{mapping.table}' of portal '{portal.name}'."
         ),
         tags={"portal": portal.name},
     )
-    def load_portal_entity(
-        context: dg.AssetExecutionContext, warehouse: DuckDBWarehouse
+    def load_portal_entity_asset(
+        context: dg.AssetExecutionContext, config: PortalLoadConfig, warehouse: DuckDBWarehouse
     ) -> dg.MaterializeResult:
-        started = time.perf_counter()
-        inspection, batches = extract_entity(portal, entity)
+        full_refresh = config.full_refresh or context.run.tags.get(FULL_REFRESH_TAG) == "true"
         with warehouse.connect() as connection:
-            result = replace_portal_table(connection, portal.name, entity, batches)
-        if inspection.ignored_columns:
+            report = load_portal_entity(
+                connection, portal, entity, full_refresh=full_refresh, log=context.log.warning
+            )
+        if report.ignored_columns:
             context.log.info(
                 "portal %s, table %s: columns not mapped and not loaded: %s",
                 portal.name,
                 mapping.table,
-                ", ".join(inspection.ignored_columns),
+                ", ".join(report.ignored_columns),
             )
-        return dg.MaterializeResult(
-            metadata={
-                "rows_read": result.rows_written,
-                "source_table": mapping.table,
-                "ignored_source_columns": ", ".join(inspection.ignored_columns) or "none",
-                "seconds": round(time.perf_counter() - started, 3),
-            }
-        )
+        return dg.MaterializeResult(metadata=report_metadata(report))
 
-    return load_portal_entity
+    return load_portal_entity_asset
 
 
 def _canonical_view_asset(entity: str, portals: list[Portal]) -> dg.AssetsDefinition:

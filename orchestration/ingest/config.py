@@ -9,6 +9,7 @@ name in the file cannot smuggle SQL into an extraction query.
 import os
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -16,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from orchestration.ingest.contract import ENTITIES
+from orchestration.ingest.sources import ConnectionUrlError, SourceLocation, parse_connection_url
 from orchestration.settings import PROJECT_ROOT
 
 PORTAL_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -23,7 +25,9 @@ PORTAL_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 SOURCE_IDENTIFIER_PATTERN = re.compile(
     r"^[A-Za-z_][A-Za-z0-9_$]{0,62}(\.[A-Za-z_][A-Za-z0-9_$]{0,62})?$"
 )
-SUPPORTED_SCHEMES = ("sqlite",)
+DEFAULT_OVERLAP_MINUTES = 60
+DEFAULT_CONNECT_ATTEMPTS = 4
+DEFAULT_BACKOFF_SECONDS = 2.0
 
 
 class PortalConfigError(ValueError):
@@ -49,6 +53,9 @@ class Portal:
     default_url: str | None
     timezone: str
     entities: dict[str, EntityMapping]
+    overlap: timedelta = timedelta(minutes=DEFAULT_OVERLAP_MINUTES)
+    connect_attempts: int = DEFAULT_CONNECT_ATTEMPTS
+    backoff_seconds: float = DEFAULT_BACKOFF_SECONDS
 
     def connection_url(self) -> str:
         """The connection URL from the environment, else the default (demo only).
@@ -61,6 +68,15 @@ class Portal:
                 f"portal '{self.name}': environment variable {self.url_env} is not set"
             )
         return url
+
+    def source_location(self) -> SourceLocation:
+        """The parsed connection URL; errors name the portal and never quote the URL."""
+        try:
+            return parse_connection_url(self.connection_url())
+        except ConnectionUrlError as error:
+            raise PortalConfigError(
+                f"portal '{self.name}': the URL in {self.url_env} is not usable: {error}"
+            ) from None
 
 
 def load_portals(path: Path) -> list[Portal]:
@@ -96,7 +112,9 @@ def parse_portals(document: Any, source: str = "portal configuration") -> list[P
 
 def _parse_portal(raw: Any, where: str) -> Portal:
     _require_mapping(raw, where)
-    _reject_unknown_keys(raw, {"name", "description", "connection", "timezone", "entities"}, where)
+    _reject_unknown_keys(
+        raw, {"name", "description", "connection", "timezone", "incremental", "entities"}, where
+    )
     name = _require_string(raw, "name", where)
     if not PORTAL_NAME_PATTERN.match(name):
         raise PortalConfigError(
@@ -107,6 +125,9 @@ def _parse_portal(raw: Any, where: str) -> Portal:
 
     connection = raw.get("connection")
     _require_mapping(connection, f"{where}.connection")
+    _reject_unknown_keys(
+        connection, {"url_env", "default_url", "attempts", "backoff_seconds"}, f"{where}.connection"
+    )
     url_env = _require_string(connection, "url_env", f"{where}.connection")
     if not re.match(r"^[A-Z_][A-Z0-9_]*$", url_env):
         raise PortalConfigError(
@@ -120,6 +141,25 @@ def _parse_portal(raw: Any, where: str) -> Portal:
                 f"file; put other URLs in the environment variable {url_env}"
             )
         default_url = _resolve_sqlite_url(default_url)
+
+    attempts = _optional_number(
+        connection, "attempts", f"{where}.connection", DEFAULT_CONNECT_ATTEMPTS, 1, 20, whole=True
+    )
+    backoff_seconds = _optional_number(
+        connection, "backoff_seconds", f"{where}.connection", DEFAULT_BACKOFF_SECONDS, 0, 300
+    )
+
+    incremental = raw.get("incremental", {})
+    _require_mapping(incremental, f"{where}.incremental")
+    _reject_unknown_keys(incremental, {"overlap_minutes"}, f"{where}.incremental")
+    overlap_minutes = _optional_number(
+        incremental,
+        "overlap_minutes",
+        f"{where}.incremental",
+        DEFAULT_OVERLAP_MINUTES,
+        0,
+        60 * 24 * 31,
+    )
 
     timezone = _require_string(raw, "timezone", where)
     try:
@@ -143,6 +183,9 @@ def _parse_portal(raw: Any, where: str) -> Portal:
         default_url=default_url,
         timezone=timezone,
         entities=entities,
+        overlap=timedelta(minutes=overlap_minutes),
+        connect_attempts=int(attempts),
+        backoff_seconds=float(backoff_seconds),
     )
 
 
@@ -198,6 +241,25 @@ def _require_string(raw: dict, key: str, where: str) -> str:
     value = raw.get(key)
     if not isinstance(value, str) or not value.strip():
         raise PortalConfigError(f"{where}.{key}: expected a non-empty string")
+    return value
+
+
+def _optional_number(
+    raw: dict,
+    key: str,
+    where: str,
+    default: float,
+    minimum: float,
+    maximum: float,
+    whole: bool = False,
+) -> float:
+    value = raw.get(key, default)
+    wrong_kind = isinstance(value, bool) or not isinstance(value, int | float)
+    if wrong_kind or (whole and not isinstance(value, int)):
+        kind = "a whole number" if whole else "a number"
+        raise PortalConfigError(f"{where}.{key}: expected {kind}, got {value!r}")
+    if not minimum <= value <= maximum:
+        raise PortalConfigError(f"{where}.{key}: {value} is outside {minimum}-{maximum}")
     return value
 
 

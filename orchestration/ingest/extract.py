@@ -1,22 +1,31 @@
-"""Extracting one canonical entity from a portal database as text-typed Arrow batches.
+"""What to read from an attached portal database, as DuckDB SQL under canonical names.
 
-Values are cast to text in the source query, so a score stored as ``'ten'`` or
-a timestamp in an odd format reaches the warehouse exactly as the portal holds
-it; dbt staging decides what is valid. Batches keep memory bounded whatever
-the table size.
+Every value is cast to text on the way in, so a score stored as ``'ten'`` or a
+timestamp in an odd format reaches the raw layer exactly as the portal holds it;
+dbt staging decides what is valid. SQLite columns are read as text by the
+scanner itself, so SQLite's loose typing cannot fail a load either.
+
+A full load reads the attached table through DuckDB, which splits a PostgreSQL
+table into page ranges read in parallel. An incremental load sends one query in
+the portal's own dialect (identifiers quoted for it), so that the portal can use
+its index on ``updated_at`` and include rows whose ``updated_at`` is empty.
 """
 
-import sqlite3
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
-import pyarrow as pa
+import duckdb
 
-from orchestration.ingest.config import EntityMapping, Portal
+from orchestration.ingest.config import EntityMapping
 from orchestration.ingest.contract import ENTITIES
+from orchestration.ingest.sources import (
+    Dialect,
+    SourceLocation,
+    quote_identifier,
+    quote_literal,
+)
+from orchestration.ingest.watermark import WatermarkKind, watermark_kind
 
-DEFAULT_BATCH_ROWS = 100_000
+UPDATED_AT = "updated_at"
 
 
 class PortalExtractionError(RuntimeError):
@@ -25,102 +34,145 @@ class PortalExtractionError(RuntimeError):
 
 @dataclass(frozen=True)
 class SourceInspection:
-    """What the source table holds beside the mapping."""
+    """The source table as found, checked against the mapping."""
 
-    ignored_columns: tuple[str, ...]
+    table_ref: str  # the table in DuckDB SQL, through the attached database
+    native_table: str  # the table in the portal's own dialect
+    columns: dict[str, str]  # canonical column -> the source column's own spelling
+    ignored_columns: tuple[str, ...]  # source columns no canonical column maps
+    watermark_kind: WatermarkKind | None  # None when updated_at is not mapped
 
 
-def quote_identifier(identifier: str) -> str:
-    """Quotes a (possibly schema-qualified) identifier for SQLite and PostgreSQL."""
-    return ".".join('"' + part.replace('"', '""') + '"' for part in identifier.split("."))
+def _find_table(
+    connection: duckdb.DuckDBPyConnection, alias: str, schema: str, table: str
+) -> tuple[str, str] | None:
+    """The (schema, table) the attached database holds under this name.
 
-
-def build_extract_query(mapping: EntityMapping) -> str:
-    """The SELECT that reads one entity as text under canonical column names.
-
-    Optional canonical columns that the portal does not map come back as NULL,
-    so every portal's raw table has the same shape.
+    An exact match wins; otherwise a single case-insensitive match, because MySQL
+    and SQLite names are case-insensitive and the configuration may differ in case.
     """
-    selected = []
-    for column in ENTITIES[mapping.entity].columns:
-        source = mapping.columns.get(column)
-        expression = f"cast({quote_identifier(source)} as text)" if source else "cast(null as text)"
-        selected.append(f"{expression} as {quote_identifier(column)}")
-    return f"select {', '.join(selected)} from {quote_identifier(mapping.table)}"
+    rows = connection.execute(
+        "select schema_name, table_name from duckdb_tables() where database_name = ? "
+        "union all "
+        "select schema_name, view_name from duckdb_views() where database_name = ?",
+        [alias, alias],
+    ).fetchall()
+    if (schema, table) in rows:
+        return schema, table
+    wanted = (schema.lower(), table.lower())
+    folded = [row for row in rows if (row[0].lower(), row[1].lower()) == wanted]
+    return folded[0] if len(folded) == 1 else None
 
 
-def sqlite_path(portal: Portal) -> Path:
-    url = portal.connection_url()
-    if not url.startswith("sqlite:///"):
-        scheme = url.split(":", 1)[0]
+def inspect_source(
+    connection: duckdb.DuckDBPyConnection,
+    *,
+    alias: str,
+    portal: str,
+    location: SourceLocation,
+    mapping: EntityMapping,
+) -> SourceInspection:
+    """Checks that the mapped table and columns exist; reports the columns nobody maps."""
+    schema, _, table = mapping.table.rpartition(".")
+    found = _find_table(connection, alias, schema or location.default_schema, table)
+    if found is None:
         raise PortalExtractionError(
-            f"portal '{portal.name}': connection scheme '{scheme}' is not supported "
-            "(supported: sqlite)"
+            f"portal '{portal}': table '{mapping.table}' (mapped as {mapping.entity}) "
+            f"does not exist in {location.describe()}"
         )
-    return Path(url.removeprefix("sqlite:///"))
+    schema, table = found
+    present = dict(
+        connection.execute(
+            "select column_name, data_type from duckdb_columns() "
+            "where database_name = ? and schema_name = ? and table_name = ? "
+            "order by column_index",
+            [alias, schema, table],
+        ).fetchall()
+    )
+    by_folded_name = {name.lower(): name for name in present}
 
-
-def _open_sqlite(portal: Portal) -> sqlite3.Connection:
-    path = sqlite_path(portal)
-    if not path.exists():
-        raise PortalExtractionError(
-            f"portal '{portal.name}': SQLite database {path} does not exist "
-            "(for the demo portals run `make demo-data`)"
-        )
-    return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-
-
-def inspect_source(connection: sqlite3.Connection, portal: Portal, mapping: EntityMapping):
-    """Checks that every mapped column exists; reports the columns nobody maps."""
-    table = mapping.table.split(".")[-1]
-    rows = connection.execute("select name from pragma_table_info(?)", (table,)).fetchall()
-    if not rows:
-        raise PortalExtractionError(
-            f"portal '{portal.name}': table '{mapping.table}' (mapped as {mapping.entity}) "
-            "does not exist"
-        )
-    present = {name for (name,) in rows}
+    columns = {}
     for canonical, source in mapping.columns.items():
-        if source not in present:
+        actual = source if source in present else by_folded_name.get(source.lower())
+        if actual is None:
             raise PortalExtractionError(
-                f"portal '{portal.name}': table '{mapping.table}' has no column '{source}' "
+                f"portal '{portal}': table '{mapping.table}' has no column '{source}' "
                 f"(mapped as {mapping.entity}.{canonical})"
             )
-    mapped = set(mapping.columns.values())
-    return SourceInspection(ignored_columns=tuple(sorted(present - mapped)))
+        columns[canonical] = actual
 
-
-def extract_entity(
-    portal: Portal, entity: str, batch_rows: int = DEFAULT_BATCH_ROWS
-) -> tuple[SourceInspection, Iterator[pa.RecordBatch]]:
-    """Opens the portal and returns the inspection and a lazy stream of text batches."""
-    mapping = portal.entities[entity]
-    connection = _open_sqlite(portal)
-    try:
-        inspection = inspect_source(connection, portal, mapping)
-    except Exception:
-        connection.close()
-        raise
-    return inspection, _stream_batches(connection, portal, mapping, batch_rows)
-
-
-def _stream_batches(
-    connection: sqlite3.Connection, portal: Portal, mapping: EntityMapping, batch_rows: int
-) -> Iterator[pa.RecordBatch]:
-    columns = ENTITIES[mapping.entity].columns
-    schema = pa.schema([(column, pa.string()) for column in columns])
-    try:
-        cursor = connection.execute(build_extract_query(mapping))
-        while rows := cursor.fetchmany(batch_rows):
-            values = list(zip(*rows, strict=True))
-            yield pa.RecordBatch.from_arrays(
-                [pa.array(column_values, type=pa.string()) for column_values in values],
-                schema=schema,
+    kind = None
+    if UPDATED_AT in columns:
+        source_type = present[columns[UPDATED_AT]]
+        kind = watermark_kind(source_type)
+        if kind is None:
+            raise PortalExtractionError(
+                f"portal '{portal}': column '{mapping.columns[UPDATED_AT]}' of table "
+                f"'{mapping.table}' (mapped as {mapping.entity}.updated_at) has type "
+                f"{source_type}; an incremental load needs a timestamp, a date or ISO 8601 "
+                "text. Map a different column, or none to reload this entity in full."
             )
-    except sqlite3.Error as error:
-        raise PortalExtractionError(
-            f"portal '{portal.name}': reading {mapping.entity} from '{mapping.table}' "
-            f"failed: {error}"
-        ) from error
-    finally:
-        connection.close()
+
+    mapped = set(columns.values())
+    native_schema = [] if location.dialect is Dialect.SQLITE and schema == "main" else [schema]
+    return SourceInspection(
+        table_ref=".".join(quote_identifier(part, "duckdb") for part in (alias, schema, table)),
+        native_table=".".join(
+            quote_identifier(part, location.dialect) for part in [*native_schema, table]
+        ),
+        columns=columns,
+        ignored_columns=tuple(name for name in present if name not in mapped),
+        watermark_kind=kind,
+    )
+
+
+def text_select_list(inspection: SourceInspection, entity: str) -> str:
+    """Every canonical column of the entity as text; unmapped optional columns are NULL."""
+    selected = []
+    for column in ENTITIES[entity].columns:
+        source = inspection.columns.get(column)
+        expression = (
+            f"cast({quote_identifier(source, 'duckdb')} as varchar)"
+            if source
+            else "cast(null as varchar)"
+        )
+        selected.append(f"{expression} as {quote_identifier(column, 'duckdb')}")
+    return ", ".join(selected)
+
+
+def full_extract_query(inspection: SourceInspection, entity: str) -> tuple[str, list]:
+    """Every row of the source table, as text under canonical names."""
+    return f"select {text_select_list(inspection, entity)} from {inspection.table_ref}", []
+
+
+def native_incremental_query(inspection: SourceInspection, dialect: Dialect, bound: str) -> str:
+    """The query the portal runs itself: mapped columns changed since ``bound`` or undated.
+
+    ``bound`` is rendered by ``watermark.lower_bound`` from a date or time; it is
+    still written as a quoted literal, never pasted raw.
+    """
+    sources = list(dict.fromkeys(inspection.columns.values()))
+    selected = ", ".join(quote_identifier(column, dialect) for column in sources)
+    updated = quote_identifier(inspection.columns[UPDATED_AT], dialect)
+    return (
+        f"select {selected} from {inspection.native_table} "
+        f"where {updated} >= {quote_literal(bound)} or {updated} is null"
+    )
+
+
+def incremental_extract_query(
+    inspection: SourceInspection, entity: str, *, alias: str, dialect: Dialect, bound: str
+) -> tuple[str, list]:
+    """Rows changed since ``bound`` (and rows without ``updated_at``), as text."""
+    select_list = text_select_list(inspection, entity)
+    if dialect is Dialect.SQLITE:
+        # SQLite is a local file: DuckDB filters it directly (no index to serve).
+        updated = quote_identifier(inspection.columns[UPDATED_AT], "duckdb")
+        return (
+            f"select {select_list} from {inspection.table_ref} "
+            f"where {updated} >= ? or {updated} is null",
+            [bound],
+        )
+    function = {Dialect.POSTGRES: "postgres_query", Dialect.MYSQL: "mysql_query"}[dialect]
+    native = native_incremental_query(inspection, dialect, bound)
+    return f"select {select_list} from {function}(?, ?)", [alias, native]

@@ -94,6 +94,22 @@ def test_environment_url_wins_over_the_default(monkeypatch):
         ),
         (lambda d: d["portals"].append(copy.deepcopy(d["portals"][0])), "duplicate portal"),
         (lambda d: d.update(version=2), "'version' must be 1"),
+        (
+            lambda d: d["portals"][0]["connection"].update(attempts=0),
+            "connection.attempts: 0 is outside",
+        ),
+        (
+            lambda d: d["portals"][0]["connection"].update(backoff_seconds="soon"),
+            "connection.backoff_seconds: expected a number",
+        ),
+        (
+            lambda d: d["portals"][0].update(incremental={"overlap_minutes": -5}),
+            "incremental.overlap_minutes: -5 is outside",
+        ),
+        (
+            lambda d: d["portals"][0].update(incremental={"overlap": 5}),
+            "incremental: unknown keys: overlap",
+        ),
     ],
     ids=[
         "hostile_table",
@@ -106,6 +122,10 @@ def test_environment_url_wins_over_the_default(monkeypatch):
         "url_with_password_in_file",
         "duplicate_portal",
         "wrong_version",
+        "no_attempts",
+        "backoff_not_a_number",
+        "negative_overlap",
+        "unknown_incremental_key",
     ],
 )
 def test_invalid_configuration_fails_with_a_message_naming_the_place(change, message):
@@ -120,3 +140,49 @@ def test_missing_url_names_the_environment_variable(monkeypatch):
     [portal] = parse_portals(_with(lambda d: d["portals"][0]["connection"].pop("default_url")))
     with pytest.raises(PortalConfigError, match="SHOP_URL is not set"):
         portal.connection_url()
+
+
+def test_example_configuration_maps_a_postgres_and_a_mariadb_portal():
+    """config/portals.example.yaml is valid and shows both kinds of server with their options."""
+    portals = load_portals(PROJECT_ROOT / "config" / "portals.example.yaml")
+    assert [portal.name for portal in portals] == ["shop_eu", "support_desk"]
+    shop, desk = portals
+    assert (shop.connect_attempts, shop.backoff_seconds) == (4, 2.0)
+    assert shop.overlap.total_seconds() == 3600
+    assert shop.entities["customers"].table == "crm.customers"
+    assert "updated_at" not in desk.entities["survey_invitations"].columns
+
+
+def test_incremental_settings_have_defaults_when_the_file_leaves_them_out():
+    """A portal entry without connection or incremental options gets the documented defaults."""
+    [portal] = parse_portals(VALID)
+    assert (portal.connect_attempts, portal.backoff_seconds) == (4, 2.0)
+    assert portal.overlap.total_seconds() == 3600
+
+
+@pytest.mark.parametrize(
+    ("url", "dialect"),
+    [
+        ("postgresql://reader:pw@db:5432/shop", "postgres"),
+        ("mariadb://reader:pw@db/desk", "mysql"),
+        ("sqlite:////tmp/shop.sqlite", "sqlite"),
+    ],
+)
+def test_portal_url_names_its_database_kind_when_read_from_the_environment(
+    monkeypatch, url, dialect
+):
+    """The same configuration entry serves SQLite, PostgreSQL and MariaDB by URL alone."""
+    monkeypatch.setenv("SHOP_URL", url)
+    [portal] = parse_portals(VALID)
+    assert portal.source_location().dialect == dialect
+
+
+def test_unsupported_url_names_portal_and_variable_but_not_the_password(monkeypatch):
+    """A wrong scheme is explained without echoing the URL."""
+    monkeypatch.setenv("SHOP_URL", "oracle://reader:hunter2@db/shop")
+    [portal] = parse_portals(VALID)
+    with pytest.raises(PortalConfigError) as error:
+        portal.source_location()
+    assert "portal 'shop'" in str(error.value)
+    assert "SHOP_URL" in str(error.value)
+    assert "hunter2" not in str(error.value)
