@@ -12,26 +12,35 @@ from orchestration.settings import warehouse_path
 SUMMARY_QUERY = """
 with
 
-months as (
-    select * from marts.nps_by_period where period_grain = 'month'
+portal_months as (
+    select *
+    from marts.nps_by_period
+    where
+        period_grain = 'month'
+        and portal != 'all'
+        and touchpoint = 'all'
+        and channel = 'all'
+        and customer_segment = 'all'
+        and region = 'all'
 ),
 
-per_portal_month as (
-    select
-        portal,
-        period_start,
-        sum(count_responses) as count_responses,
-        sum(count_promoters) as count_promoters,
-        sum(count_detractors) as count_detractors
-    from months
-    group by portal, period_start
+last_response as (
+    select portal, max(response_date) as last_response_date
+    from marts.fct_survey_responses
+    group by portal
 ),
 
-ranked as (
+-- The latest month that the data covers to its end: a month that has only
+-- begun would show a handful of responses.
+latest_complete as (
     select
-        *,
-        row_number() over (partition by portal order by period_start desc) as recency
-    from per_portal_month
+        portal_months.*,
+        row_number() over (
+            partition by portal_months.portal order by portal_months.period_start desc
+        ) as recency
+    from portal_months
+    inner join last_response on portal_months.portal = last_response.portal
+    where portal_months.period_end <= last_response.last_response_date
 ),
 
 overall as (
@@ -40,7 +49,7 @@ overall as (
         sum(count_responses) as count_responses,
         sum(count_promoters) as count_promoters,
         sum(count_detractors) as count_detractors
-    from per_portal_month
+    from portal_months
     group by portal
 ),
 
@@ -57,27 +66,33 @@ select
     / overall.count_responses as nps_all_time,
     latest.period_start as latest_month,
     latest.count_responses as latest_month_responses,
-    100.0 * (latest.count_promoters - latest.count_detractors)
-    / latest.count_responses as nps_latest_month,
+    latest.nps as nps_latest_month,
+    latest.nps_ci_lower,
+    latest.nps_ci_upper,
     coalesce(quarantined.count_quarantined, 0) as count_quarantined
 from overall
-inner join ranked as latest on overall.portal = latest.portal and latest.recency = 1
+left join latest_complete as latest on overall.portal = latest.portal and latest.recency = 1
 left join quarantined on overall.portal = quarantined.portal
 order by overall.portal
 """
 
 
 def format_summary(rows: list[tuple]) -> str:
+    """One line per portal: all-time NPS, the latest complete month with its 95 % interval."""
     header = (
-        f"{'portal':<12} {'responses':>9} {'NPS':>6}   {'latest month':<12} "
-        f"{'responses':>9} {'NPS':>6}   {'quarantined':>11}"
+        f"{'portal':<12} {'responses':>9} {'NPS':>6}   {'month':<10} {'responses':>9} "
+        f"{'NPS':>6} {'95 % interval':>15}   {'quarantined':>11}"
     )
     lines = [header, "-" * len(header)]
-    for portal, responses, nps, month, month_responses, month_nps, quarantined in rows:
-        lines.append(
-            f"{portal:<12} {responses:>9,} {nps:>+6.1f}   {month!s:<12} "
-            f"{month_responses:>9,} {month_nps:>+6.1f}   {quarantined:>11,}"
+    for row in rows:
+        portal, responses, nps, month, month_responses, month_nps, lower, upper, quarantined = row
+        latest = (
+            f"{month!s:<10} {month_responses:>9,} {month_nps:>+6.1f} "
+            f"{f'{lower:+.1f} to {upper:+.1f}':>15}"
+            if month is not None
+            else f"{'-':<10} {'':>9} {'':>6} {'':>15}"
         )
+        lines.append(f"{portal:<12} {responses:>9,} {nps:>+6.1f}   {latest}   {quarantined:>11,}")
     return "\n".join(lines)
 
 
@@ -90,8 +105,8 @@ def main() -> int:
         rows = connection.execute(SUMMARY_QUERY).fetchall()
     print(f"Warehouse: {path}")
     print(
-        "NPS tables: marts.nps_by_period, marts.fct_survey_responses, "
-        "marts.quarantined_survey_responses"
+        "Marts: nps_by_period, nps_rolling, nps_daily_counts, fct_survey_responses, "
+        "fct_survey_invitations, quarantined_survey_responses"
     )
     print()
     print(format_summary(rows))

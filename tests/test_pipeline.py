@@ -254,3 +254,22 @@ def test_mart_nps_column_agrees_with_its_counts(pipeline_run):
         "from marts.nps_by_period"
     )
     assert worst < 1e-9
+
+
+def test_summary_prints_each_portals_nps_as_computed_from_the_source(pipeline_run, reference):
+    """The summary `make demo` prints: all-time NPS and counts per portal, and the warehouse."""
+    from orchestration.summary import SUMMARY_QUERY, format_summary
+
+    counted, _, reasons = reference
+    rows = pipeline_run.query(SUMMARY_QUERY)
+    assert [row[0] for row in rows] == sorted(SOURCE_RESPONSE_TABLES)
+    for portal, responses, nps, *_, quarantined in rows:
+        scores = [response.score for response in counted if response.portal == portal]
+        promoters = sum(score >= 9 for score in scores)
+        detractors = sum(score <= 6 for score in scores)
+        assert responses == len(scores)
+        assert nps == pytest.approx(100 * (promoters - detractors) / len(scores), abs=1e-9)
+        assert quarantined == sum(reasons[portal].values())
+    text = format_summary(rows)
+    for portal in SOURCE_RESPONSE_TABLES:
+        assert portal in text
