@@ -21,7 +21,7 @@ export DO_NOT_TRACK := 1
 export UV_COMPILE_BYTECODE := 1
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help setup demo demo-data dev test lint format validate clean bench-extract
+.PHONY: help setup demo demo-data dev test lint format validate clean bench-extract bench-models
 
 help:
 	@echo "make demo   set up, build the demo portals, run the pipeline, print NPS per portal"
@@ -73,6 +73,11 @@ test: lint validate
 # BENCH_ARGS="--rows 500000 --repeats 1" for a quick run.
 bench-extract: setup
 	$(BIN)/python bench/extract_benchmark.py $(BENCH_ARGS)
+
+# dbt models on 10 thousand and 10 million synthetic responses against a plain
+# DuckDB query (not part of `make test`); BENCH_ARGS="--large 1000000" for a quick run.
+bench-models: setup
+	$(BIN)/python bench/models_benchmark.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(TOOLS) $(DBT_DIR)/target data
