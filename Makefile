@@ -57,8 +57,8 @@ validate: setup
 # The dbt templater compiles the models against an in-memory DuckDB, so linting
 # never opens the warehouse.
 lint: setup
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+	$(BIN)/ruff check --no-cache .
+	$(BIN)/ruff format --no-cache --check .
 	NPS_WAREHOUSE_PATH=:memory: $(BIN)/sqlfluff lint $(DBT_DIR)/models $(DBT_DIR)/tests
 
 format: setup

@@ -15,7 +15,6 @@ Usage: ``python bench/models_benchmark.py [--small 10000] [--large 10000000]``
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile

@@ -5,6 +5,8 @@ check, dbt build) against a real DuckDB file in a temporary folder; tests then
 read the warehouse and compare it with the source files.
 """
 
+import os
+import subprocess
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,7 +14,10 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
+
 from orchestration.demo.generator import DemoOptions, generate_demo_portals
+from orchestration.resources import dbt_executable
+from orchestration.settings import DBT_PROJECT_DIR
 
 # Small enough for a quick run, large enough that every defect kind occurs.
 TEST_DEMO_OPTIONS = DemoOptions(seed=20261203, responses=6_000)
@@ -53,3 +58,24 @@ def pipeline_run(
                 instance=instance, raise_on_error=False
             )
     return PipelineRun(result, warehouse, demo_portals, started_at)
+
+
+def run_dbt(
+    arguments: list[str], warehouse: Path, target_dir: Path, **environment: str
+) -> subprocess.CompletedProcess:
+    """Runs the dbt CLI against ``warehouse``, writing its artifacts to ``target_dir``."""
+    return subprocess.run(
+        [dbt_executable(), *arguments, "--profiles-dir", "."],
+        cwd=DBT_PROJECT_DIR,
+        env={
+            **os.environ,
+            "NPS_WAREHOUSE_PATH": str(warehouse),
+            "DBT_TARGET_PATH": str(target_dir),
+            "DBT_LOG_PATH": str(target_dir),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            **environment,
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )

@@ -129,3 +129,25 @@ with_nps_statistics as (
 
 )
 {%- endmacro %}
+
+
+{# The measure and statistics columns both NPS marts publish, in their order. #}
+{% macro nps_statistics_output_columns() -%}
+    count_responses,
+    count_promoters,
+    count_passives,
+    count_detractors,
+    nps,
+    nps_standard_error,
+    nps_ci_lower,
+    nps_ci_upper,
+    count_invitations,
+    count_answered_invitations,
+    cast(count_answered_invitations as double precision)
+    / nullif(count_invitations, 0) as response_rate,
+    nps_previous,
+    nps_change,
+    nps_change_p_value,
+    is_significant_change,
+    is_small_sample
+{%- endmacro %}

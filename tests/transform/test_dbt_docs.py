@@ -1,33 +1,17 @@
 """`dbt docs generate` works on the built warehouse and documents every mart column."""
 
 import json
-import os
-import subprocess
 
 import pytest
 
-from orchestration.resources import dbt_executable
-from orchestration.settings import DBT_PROJECT_DIR
+from tests.conftest import run_dbt
 
 pytestmark = pytest.mark.integration
 
 
 def test_docs_generate_writes_a_catalog_of_the_marts(pipeline_run, tmp_path):
     """The catalog lists the marts with their columns, and every column has a description."""
-    completed = subprocess.run(
-        [dbt_executable(), "docs", "generate", "--profiles-dir", "."],
-        cwd=DBT_PROJECT_DIR,
-        env={
-            **os.environ,
-            "NPS_WAREHOUSE_PATH": str(pipeline_run.warehouse),
-            "DBT_TARGET_PATH": str(tmp_path),
-            "DBT_LOG_PATH": str(tmp_path),
-            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        },
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    completed = run_dbt(["docs", "generate"], pipeline_run.warehouse, tmp_path)
     assert completed.returncode == 0, completed.stdout[-3000:]
     catalog = json.loads((tmp_path / "catalog.json").read_text())
     manifest = json.loads((tmp_path / "manifest.json").read_text())

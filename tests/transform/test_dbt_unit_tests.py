@@ -1,13 +1,10 @@
 """The dbt unit tests (hand-computed inputs) pass, run by the dbt CLI on the built warehouse."""
 
 import json
-import os
-import subprocess
 
 import pytest
 
-from orchestration.resources import dbt_executable
-from orchestration.settings import DBT_PROJECT_DIR
+from tests.conftest import run_dbt
 
 pytestmark = pytest.mark.integration
 
@@ -16,21 +13,7 @@ pytestmark = pytest.mark.integration
 def unit_test_results(pipeline_run, tmp_path_factory) -> dict[str, str]:
     """Runs every dbt unit test once; returns status by test name."""
     target = tmp_path_factory.mktemp("dbt_target")
-    environment = {
-        **os.environ,
-        "NPS_WAREHOUSE_PATH": str(pipeline_run.warehouse),
-        "DBT_TARGET_PATH": str(target),
-        "DBT_LOG_PATH": str(target),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
-    completed = subprocess.run(
-        [dbt_executable(), "test", "--select", "test_type:unit", "--profiles-dir", "."],
-        cwd=DBT_PROJECT_DIR,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    completed = run_dbt(["test", "--select", "test_type:unit"], pipeline_run.warehouse, target)
     results = json.loads((target / "run_results.json").read_text())["results"]
     assert completed.returncode == 0, completed.stdout[-3000:]
     return {result["unique_id"].rsplit(".", 1)[-1]: result["status"] for result in results}

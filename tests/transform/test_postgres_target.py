@@ -9,7 +9,6 @@ import datetime as dt
 import json
 import math
 import os
-import subprocess
 import uuid
 from decimal import Decimal
 
@@ -19,8 +18,7 @@ import pytest
 from psycopg2 import sql
 from psycopg2.extras import execute_values
 
-from orchestration.resources import dbt_executable
-from orchestration.settings import DBT_PROJECT_DIR
+from tests.conftest import run_dbt
 
 pytestmark = pytest.mark.integration
 
@@ -111,20 +109,12 @@ def postgres_build(pipeline_run, tmp_path_factory):
     try:
         _copy_raw_layer(pipeline_run.warehouse, database)
         target = tmp_path_factory.mktemp("dbt_postgres_target")
-        completed = subprocess.run(
-            [dbt_executable(), "build", "--profiles-dir", "."],
-            cwd=DBT_PROJECT_DIR,
-            env={
-                **os.environ,
-                "NPS_DBT_TARGET": "postgres",
-                "NPS_PG_DATABASE": database,
-                "DBT_TARGET_PATH": str(target),
-                "DBT_LOG_PATH": str(target),
-                "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-            },
-            capture_output=True,
-            text=True,
-            check=False,
+        completed = run_dbt(
+            ["build"],
+            pipeline_run.warehouse,
+            target,
+            NPS_DBT_TARGET="postgres",
+            NPS_PG_DATABASE=database,
         )
         results = json.loads((target / "run_results.json").read_text())["results"]
         yield database, completed, results

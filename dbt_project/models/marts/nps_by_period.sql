@@ -99,23 +99,7 @@ final as (
         period_start,
         period_end,
         {{ nps_dimensions() | join(',\n        ') }},
-        count_responses,
-        count_promoters,
-        count_passives,
-        count_detractors,
-        nps,
-        nps_standard_error,
-        nps_ci_lower,
-        nps_ci_upper,
-        count_invitations,
-        count_answered_invitations,
-        cast(count_answered_invitations as double precision)
-        / nullif(count_invitations, 0) as response_rate,
-        nps_previous,
-        nps_change,
-        nps_change_p_value,
-        is_significant_change,
-        is_small_sample
+        {{ nps_statistics_output_columns() }}
 
     from with_nps_statistics
 

@@ -29,37 +29,23 @@ bounds as (
 
 ),
 
-digits as (
-
-    {% for digit in range(10) -%}
-        select {{ digit }} as digit
-        {% if not loop.last %}union all{% endif %}
-    {% endfor %}
-
-),
-
 day_offsets as (
 
-    select
-        ones.digit + 10 * tens.digit + 100 * hundreds.digit + 1000 * thousands.digit
-            as day_offset
-
-    from digits as ones
-    cross join digits as tens
-    cross join digits as hundreds
-    cross join digits as thousands
+    {{ number_sequence(4) }}
 
 ),
 
 calendar as (
 
     select
-        cast({{ dbt.dateadd('day', 'day_offsets.day_offset', 'bounds.first_day') }} as date)
+        cast({{ dbt.dateadd('day', 'day_offsets.sequence_number', 'bounds.first_day') }} as date)
             as date_day
 
     from day_offsets
     cross join bounds
-    where day_offsets.day_offset <= {{ dbt.datediff('bounds.first_day', 'bounds.last_day', 'day') }}
+    where
+        day_offsets.sequence_number
+        <= {{ dbt.datediff('bounds.first_day', 'bounds.last_day', 'day') }}
 
 ),
 
@@ -165,23 +151,7 @@ final as (
         window_days,
         cast({{ dbt.dateadd('day', '1 - window_days', 'date_day') }} as date) as window_start,
         {{ nps_dimensions() | join(',\n        ') }},
-        count_responses,
-        count_promoters,
-        count_passives,
-        count_detractors,
-        nps,
-        nps_standard_error,
-        nps_ci_lower,
-        nps_ci_upper,
-        count_invitations,
-        count_answered_invitations,
-        cast(count_answered_invitations as double precision)
-        / nullif(count_invitations, 0) as response_rate,
-        nps_previous,
-        nps_change,
-        nps_change_p_value,
-        is_significant_change,
-        is_small_sample
+        {{ nps_statistics_output_columns() }}
 
     from with_nps_statistics
 

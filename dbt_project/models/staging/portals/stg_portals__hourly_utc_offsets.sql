@@ -19,12 +19,9 @@ portals as (
 
 ),
 
-digits as (
+hour_numbers as (
 
-    {% for digit in range(10) -%}
-        select {{ digit }} as digit
-        {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+    {{ number_sequence(6) }}
 
 ),
 
@@ -33,17 +30,11 @@ hours as (
     select
         {{ dbt.dateadd(
             'hour',
-            'd0.digit + 10 * d1.digit + 100 * d2.digit + 1000 * d3.digit'
-            ~ ' + 10000 * d4.digit + 100000 * d5.digit',
+            'sequence_number',
             "cast('" ~ var('time_zone_table_start') ~ "' as timestamp)"
         ) }} as hour_start
 
-    from digits as d0
-    cross join digits as d1
-    cross join digits as d2
-    cross join digits as d3
-    cross join digits as d4
-    cross join digits as d5
+    from hour_numbers
 
 ),
 
