@@ -125,6 +125,12 @@ def run_step(arguments: list[str], environment: dict[str, str]) -> tuple[float, 
     return seconds, peak_kb / 1024
 
 
+def slowest_models(run_results: Path, count: int = 6) -> list[tuple[float, str]]:
+    results = json.loads(run_results.read_text())["results"]
+    timings = [(result["execution_time"], result["unique_id"]) for result in results]
+    return sorted(timings, reverse=True)[:count]
+
+
 def fill_warehouse(path: Path, responses: int) -> None:
     import duckdb
 
@@ -164,7 +170,7 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory(prefix="nps-bench-") as folder:
         folder = Path(folder)
-        results = {}
+        results, slowest = {}, {}
         for label, responses in (("small", options.small), ("large", options.large)):
             warehouse = folder / f"{label}.duckdb"
             started = time.perf_counter()
@@ -175,6 +181,7 @@ def main() -> int:
             )
             arguments, environment = dbt_command(warehouse, folder / f"target-{label}")
             results[label] = run_step(arguments, environment)
+            slowest[label] = slowest_models(folder / f"target-{label}" / "run_results.json")
 
         # The query is timed inside its process, so interpreter start-up does
         # not flatter the ratio.
@@ -211,6 +218,10 @@ def main() -> int:
     print(f"marginal cost of the models (large - small): {marginal:.2f} s")
     print(f"ratio to the plain query: {marginal / plain_seconds:.1f} x")
     print(f"peak memory of the large build: {large_peak:.0f} MB")
+    print()
+    print("slowest models of the large build:")
+    for seconds, model in slowest["large"]:
+        print(f"  {seconds:>8.2f} s  {model}")
     return 0
 
 
