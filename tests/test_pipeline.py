@@ -54,6 +54,7 @@ def test_pipeline_run_succeeds_with_every_check_passing(pipeline_run):
     assert failed == []
     names = {evaluation.check_name for evaluation in evaluations}
     assert "great_expectations_raw_survey_responses" in names
+    assert "assert_raw_responses_are_all_accounted_for" in names
 
 
 def test_asset_graph_runs_from_ingest_through_the_marts(pipeline_run):

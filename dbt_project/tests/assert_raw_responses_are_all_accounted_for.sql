@@ -1,7 +1,11 @@
 {#
     Nothing is lost: per portal, the raw responses equal the counted plus the
-    quarantined ones. Returns the portals where they do not.
+    quarantined ones. Returns the portals where they do not. The meta attaches
+    the test to quarantined_survey_responses, so that Dagster shows it as an
+    asset check there.
 #}
+
+{{ config(meta={'dagster': {'ref': {'name': 'quarantined_survey_responses'}}}) }}
 
 with
 
