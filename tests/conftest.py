@@ -54,7 +54,7 @@ def pipeline_run(
         started_at = datetime.now(UTC)
         definitions = build_definitions()
         with dg.instance_for_test(overrides={"telemetry": {"enabled": False}}) as instance:
-            result = definitions.get_job_def("nps_pipeline").execute_in_process(
+            result = definitions.resolve_job_def("nps_pipeline").execute_in_process(
                 instance=instance, raise_on_error=False
             )
     return PipelineRun(result, warehouse, demo_portals, started_at)
