@@ -21,7 +21,8 @@ export DO_NOT_TRACK := 1
 export UV_COMPILE_BYTECODE := 1
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help setup demo demo-data dev test lint format validate clean bench-extract bench-models
+.PHONY: help setup demo demo-data dev test lint format validate clean bench-extract bench-models \
+	browser
 
 help:
 	@echo "make demo   set up, build the demo portals, run the pipeline, print NPS per portal"
@@ -66,7 +67,14 @@ format: setup
 	$(BIN)/ruff check --fix .
 	NPS_WAREHOUSE_PATH=:memory: $(BIN)/sqlfluff fix $(DBT_DIR)/models $(DBT_DIR)/tests
 
-test: lint validate
+# The browser tests drive Debian's Chromium through Playwright (never `playwright
+# install`, which downloads browsers): install the package when it is missing.
+browser:
+	@command -v chromium >/dev/null 2>&1 || apt-get install -y --no-install-recommends chromium \
+		|| (apt-get update && apt-get install -y --no-install-recommends chromium) \
+		|| { echo "error: the browser tests need Debian's chromium package" >&2; exit 1; }
+
+test: lint validate browser
 	$(BIN)/python -m pytest
 
 # Extraction benchmark against a local PostgreSQL (not part of `make test`);
