@@ -70,10 +70,14 @@ versioned as (
 
     select
         *,
-        row_number() over (
-            partition by portal, response_id
-            order by updated_at desc nulls last, extracted_at desc
-        ) as version_rank
+        -- Rows without an id are not versions of one another.
+        case
+            when response_id is not null
+                then row_number() over (
+                    partition by portal, response_id
+                    order by updated_at desc nulls last, extracted_at desc
+                )
+        end as version_rank
 
     from with_context
 
