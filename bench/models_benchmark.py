@@ -5,7 +5,9 @@ canonical shape (text values, about 3.3 invitations per response, a small
 share of defects), builds the dbt models on each, and in the same run times a
 plain ``group by`` month x segment over the large warehouse's responses. It
 prints seconds and peak memory of every step and the ratio of the models'
-marginal cost (large minus small) to the plain query.
+marginal cost (large minus small) to the plain query. Last, it times a plain
+copy of the large build's biggest tables: what storing rows of that shape costs
+by itself, a floor under any model that produces them.
 
 Usage: ``python bench/models_benchmark.py [--small 10000] [--large 10000000]``
 (``make bench-models``). Each step runs in its own process, so its peak memory
@@ -104,6 +106,28 @@ group by all
 """
 
 
+# Copies the biggest tables of a built warehouse and writes the seconds of each
+# copy as JSON; argv: warehouse path, output path.
+COPY_TABLES_SCRIPT = """
+import json, sys, time
+import duckdb
+tables = [
+    "intermediate.int_survey_responses_validated",
+    "marts.fct_survey_responses",
+    "marts.fct_survey_invitations",
+]
+connection = duckdb.connect(sys.argv[1])
+connection.execute("set memory_limit = '1GB'; set preserve_insertion_order = false")
+seconds = {}
+for table in tables:
+    started = time.perf_counter()
+    connection.execute(f"create table bench_copy as select * from {table}")
+    seconds[table] = time.perf_counter() - started
+    connection.execute("drop table bench_copy")
+open(sys.argv[2], "w").write(json.dumps(seconds))
+"""
+
+
 def run_step(arguments: list[str], environment: dict[str, str]) -> tuple[float, float]:
     """Runs one step in its own process; returns (seconds, peak memory in MB)."""
     wrapped = [
@@ -199,6 +223,17 @@ def main() -> int:
         )  # fmt: skip
         plain = (float(query_seconds_file.read_text()), plain_peak)
 
+        # What storing the large build's biggest tables costs on its own: a
+        # copy of each, timed inside one process. This is the floor that any
+        # model producing tables of that shape cannot go below.
+        copy_seconds_file = folder / "copy_seconds.json"
+        run_step(
+            [sys.executable, "-c", COPY_TABLES_SCRIPT, str(folder / "large.duckdb"),
+             str(copy_seconds_file)],
+            dict(os.environ),
+        )  # fmt: skip
+        copy_seconds = json.loads(copy_seconds_file.read_text())
+
     small_seconds, small_peak = results["small"]
     large_seconds, large_peak = results["large"]
     plain_seconds, plain_peak = plain
@@ -218,6 +253,12 @@ def main() -> int:
     print(f"marginal cost of the models (large - small): {marginal:.2f} s")
     print(f"ratio to the plain query: {marginal / plain_seconds:.1f} x")
     print(f"peak memory of the large build: {large_peak:.0f} MB")
+    print()
+    print("writing the large build's biggest tables again (a plain copy of each):")
+    for table, seconds in copy_seconds.items():
+        print(f"  {seconds:>8.2f} s  {table}  ({seconds / plain_seconds:.1f} x the plain query)")
+    total_copy = sum(copy_seconds.values())
+    print(f"  {total_copy:>8.2f} s  together ({total_copy / plain_seconds:.1f} x the plain query)")
     print()
     print("slowest models of the large build:")
     for seconds, model in slowest["large"]:
