@@ -110,13 +110,16 @@ def test_alert_names_the_failed_asset_the_root_cause_and_links_the_run():
         "portal 'shop_eu': cannot connect to postgres database 'shop' on db:5432\n", [], "E"
     )
     wrapper = SerializableErrorInfo("Error occurred while executing op", [], "W", cause=inner)
+    step = FailedStep(
+        "raw__shop_eu__survey_responses", ("raw/shop_eu__survey_responses",), root_cause(wrapper)
+    )
     payload = alert_payload(
         run_id="abc123",
         job_name="nps_pipeline",
-        failed_steps=[FailedStep("raw__shop_eu__survey_responses", ("raw/shop_eu__survey_responses",), root_cause(wrapper))],
+        failed_steps=[step],
         run_error="Execution of run for nps_pipeline failed.",
         base_url="https://dagster.example.com/",
-    )  # fmt: skip
+    )
     assert payload["run_url"] == "https://dagster.example.com/runs/abc123"
     assert payload["failed_assets"] == ["raw/shop_eu__survey_responses"]
     assert (
@@ -155,7 +158,8 @@ def test_figures_are_nps_and_shares_of_the_marts_tables():
     metadata = figures_metadata(figures, "fct_survey_responses")
     assert metadata["dagster/row_count"] == 4
     assert "dagster/row_count" not in figures_metadata(figures, "nps_by_period")  # not built
-    assert nps(0, 0, 0) is None and share(1, 0) is None
+    assert nps(0, 0, 0) is None
+    assert share(1, 0) is None
 
 
 def test_daily_schedule_keeps_its_local_hour_across_daylight_saving(monkeypatch):
@@ -198,7 +202,8 @@ def test_assets_carry_groups_owners_kinds_descriptions_pools_and_retries():
     shop_responses = defs.get_assets_def(dg.AssetKey(["raw", "demo_shop__survey_responses"]))
     assert shop_responses.op.pool == "portal_demo_shop"
     policy = shop_responses.op.retry_policy
-    assert policy.max_retries == 3 and policy.backoff is dg.Backoff.EXPONENTIAL
+    assert policy.max_retries == 3
+    assert policy.backoff is dg.Backoff.EXPONENTIAL
 
 
 def test_instance_configurations_limit_warehouse_writers_and_portal_pools():

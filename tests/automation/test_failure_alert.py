@@ -33,7 +33,7 @@ class WebhookServer:
         received, paths = self.received, self.paths
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (the standard library's name)
+            def do_POST(self) -> None:
                 length = int(self.headers["Content-Length"])
                 received.append(json.loads(self.rfile.read(length)))
                 paths.append(self.path)
@@ -173,5 +173,6 @@ def test_stopped_portal_database_retries_fails_clearly_and_alerts_the_webhook(
     assert f"portal '{PORTAL}': cannot connect to" in message
     assert "after 2 attempts" in message
     assert portal_database.name in message  # the driver's cause names the database
-    assert FAILED_ASSET in alert["text"] and result.run_id in alert["text"]
+    assert FAILED_ASSET in alert["text"]
+    assert result.run_id in alert["text"]
     assert WEBHOOK_TOKEN not in json.dumps(alert)
