@@ -102,7 +102,7 @@ def counted_response_with_score(portals: dict[str, Path], score: int, skip: set[
 
 
 def test_scheduled_tick_runs_the_whole_pipeline_in_the_reporting_time_zone(scenario):
-    schedule = scenario.definitions.get_schedule_def("nps_daily")
+    schedule = scenario.definitions.resolve_schedule_def("nps_daily")
     assert schedule.execution_timezone == "Europe/Berlin"
     tick_time = datetime(2026, 12, 3, 6, 0, tzinfo=ZoneInfo("Europe/Berlin"))
     context = dg.build_schedule_context(
@@ -262,3 +262,7 @@ def test_runs_are_stored_in_postgresql(scenario, dagster_storage_database: Sourc
     ).stdout.strip()  # fmt: skip
     assert int(materializations) == 3  # the schedule's, the sensor's and the backfill's run
     assert type(scenario.instance.run_storage).__name__ == "PostgresRunStorage"
+    # The portal loads claimed slots of their portal's pool, limited to one by the file.
+    for portal in ("demo_shop", "demo_saas"):
+        pool = scenario.instance.event_log_storage.get_concurrency_info(f"portal_{portal}")
+        assert pool.slot_count == 1
