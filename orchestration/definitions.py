@@ -2,7 +2,13 @@
 
 import dagster as dg
 
+from orchestration.automation.alerts import nps_run_failure_alert
+from orchestration.automation.automation import build_automation_sensor
+from orchestration.automation.freshness import build_marts_freshness_checks
 from orchestration.automation.jobs import nps_pipeline_job
+from orchestration.automation.schedules import build_daily_schedule
+from orchestration.automation.sensors import build_portal_change_sensor
+from orchestration.exports.assets import monthly_nps_by_portal
 from orchestration.ingest.assets import build_ingest_assets
 from orchestration.ingest.config import load_portals
 from orchestration.quality.checks import check_raw_survey_responses
@@ -14,10 +20,19 @@ from orchestration.transform.assets import nps_dbt_models
 def build_definitions() -> dg.Definitions:
     """Builds the definitions from the portal configuration and settings in the environment."""
     portals = load_portals(portals_config_path())
+    mart_keys = [key for key in nps_dbt_models.keys if key.path[0] == "marts"]
+    freshness_checks, freshness_sensor = build_marts_freshness_checks(mart_keys)
     return dg.Definitions(
-        assets=[*build_ingest_assets(portals), nps_dbt_models],
-        asset_checks=[check_raw_survey_responses],
+        assets=[*build_ingest_assets(portals), nps_dbt_models, monthly_nps_by_portal],
+        asset_checks=[check_raw_survey_responses, *freshness_checks],
         jobs=[nps_pipeline_job],
+        schedules=[build_daily_schedule()],
+        sensors=[
+            *(build_portal_change_sensor(portal) for portal in portals),
+            build_automation_sensor(),
+            nps_run_failure_alert,
+            freshness_sensor,
+        ],
         resources={
             "warehouse": DuckDBWarehouse(path=str(warehouse_path())),
             "dbt": dbt_resource(),

@@ -31,3 +31,62 @@ def portals_config_path() -> Path:
 def demo_portals_dir() -> Path:
     """Where the demo portal databases live (``NPS_DEMO_DIR``, default ``data/portals``)."""
     return _path_from_env("NPS_DEMO_DIR", PROJECT_ROOT / "data" / "portals")
+
+
+def _number_from_env(variable: str, default: float, minimum: float) -> float:
+    value = os.environ.get(variable)
+    if not value:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError(f"{variable}={value!r} is not a number") from None
+    if number < minimum:
+        raise ValueError(f"{variable}={value!r} must be at least {minimum:g}")
+    return number
+
+
+def reporting_timezone() -> str:
+    """The zone of the daily schedule and of the reporting periods.
+
+    ``NPS_REPORTING_TIMEZONE``, default ``Europe/Berlin``; it is passed to dbt as
+    the var ``reporting_timezone`` too, so the schedule and the periods agree.
+    """
+    return os.environ.get("NPS_REPORTING_TIMEZONE") or "Europe/Berlin"
+
+
+def daily_schedule_cron() -> str:
+    """When the daily run starts, in the reporting time zone (``NPS_DAILY_SCHEDULE_CRON``)."""
+    return os.environ.get("NPS_DAILY_SCHEDULE_CRON") or "0 6 * * *"
+
+
+def ingest_step_retries() -> int:
+    """How often a failed ingest step is run again (``NPS_INGEST_STEP_RETRIES``, default 3)."""
+    return int(_number_from_env("NPS_INGEST_STEP_RETRIES", 3, 0))
+
+
+def ingest_retry_delay_seconds() -> float:
+    """The wait before the first retry, doubled for each further one.
+
+    ``NPS_INGEST_RETRY_DELAY_SECONDS``, default 60: a portal database that restarts
+    or fails over is usually back within a few minutes.
+    """
+    return _number_from_env("NPS_INGEST_RETRY_DELAY_SECONDS", 60, 0)
+
+
+def marts_max_age_hours() -> float:
+    """How old the marts may get before their freshness checks fail (``NPS_MARTS_MAX_AGE_HOURS``).
+
+    Default 26: a daily run plus two hours of slack.
+    """
+    return _number_from_env("NPS_MARTS_MAX_AGE_HOURS", 26, 1)
+
+
+def dagster_base_url() -> str:
+    """The Dagster UI's address, for links in alerts (``NPS_DAGSTER_BASE_URL``)."""
+    return (os.environ.get("NPS_DAGSTER_BASE_URL") or "http://127.0.0.1:3000").rstrip("/")
+
+
+def exports_dir() -> Path:
+    """Where the export assets write their files (``NPS_EXPORTS_DIR``, default ``data/exports``)."""
+    return _path_from_env("NPS_EXPORTS_DIR", PROJECT_ROOT / "data" / "exports")

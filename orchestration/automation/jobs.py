@@ -2,6 +2,11 @@
 
 import dagster as dg
 
+# Every run that writes the warehouse carries this tag; dagster.yaml lets one such
+# run proceed at a time, because DuckDB admits a single writing process.
+WAREHOUSE_WRITER_TAG = "nps/warehouse_writer"
+WAREHOUSE_WRITER_TAGS = {WAREHOUSE_WRITER_TAG: "duckdb"}
+
 nps_pipeline_job = dg.define_asset_job(
     name="nps_pipeline",
     selection=dg.AssetSelection.all(),
@@ -9,4 +14,5 @@ nps_pipeline_job = dg.define_asset_job(
         "Copies every configured portal into the warehouse, validates the raw "
         "responses and builds and tests the dbt models up to the NPS marts."
     ),
+    tags=WAREHOUSE_WRITER_TAGS,
 )

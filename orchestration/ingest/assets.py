@@ -9,6 +9,14 @@ portals and that dbt reads as its source.
 import dagster as dg
 from pydantic import Field
 
+from orchestration.groups import INGEST, owners_of
+from orchestration.ingest.backfill import (
+    BACKFILL_FROM_TAG,
+    BACKFILL_TO_TAG,
+    BackfillRangeError,
+    UpdatedRange,
+    parse_updated_range,
+)
 from orchestration.ingest.config import Portal, PortalConfigError
 from orchestration.ingest.contract import ENTITIES
 from orchestration.ingest.load import LoadReport, load_portal_entity
@@ -19,8 +27,9 @@ from orchestration.ingest.warehouse import (
     write_portals_table,
 )
 from orchestration.resources import DuckDBWarehouse
+from orchestration.settings import ingest_retry_delay_seconds, ingest_step_retries
 
-INGEST_GROUP = "ingest"
+INGEST_GROUP = INGEST
 # A run tag that makes every ingest asset of the run reload its table in full.
 FULL_REFRESH_TAG = "nps/full_refresh"
 
@@ -32,6 +41,46 @@ class PortalLoadConfig(dg.Config):
             "Reload the whole table instead of the rows changed since the stored watermark. "
             f"The run tag {FULL_REFRESH_TAG}=true does the same for every portal table."
         ),
+    )
+    backfill_from: str = Field(
+        default="",
+        description=(
+            "First day (YYYY-MM-DD) of a backfill: the rows updated from this day to "
+            f"backfill_to are read again. The run tags {BACKFILL_FROM_TAG} and "
+            f"{BACKFILL_TO_TAG} set both for every portal table of the run."
+        ),
+    )
+    backfill_to: str = Field(
+        default="", description="Last day (YYYY-MM-DD, included) of a backfill."
+    )
+
+
+def requested_range(config: PortalLoadConfig, tags: dict[str, str]) -> UpdatedRange | None:
+    """The backfill days from the asset's config, else from the run's tags."""
+    if config.backfill_from or config.backfill_to:
+        return parse_updated_range(config.backfill_from, config.backfill_to)
+    return parse_updated_range(tags.get(BACKFILL_FROM_TAG), tags.get(BACKFILL_TO_TAG))
+
+
+def portal_pool(portal: str) -> str:
+    """The concurrency pool of a portal's database: its loads queue behind each other.
+
+    The instance's ``concurrency.pools.default_limit`` (dagster.yaml) sets how many
+    loads may read one portal database at once.
+    """
+    return f"portal_{portal}"
+
+
+def ingest_retry_policy() -> dg.RetryPolicy:
+    """Step retries with exponential backoff, on top of the connection attempts of a load.
+
+    The connection attempts ride out a blip of seconds; the step retries a portal
+    database that restarts or fails over within minutes.
+    """
+    return dg.RetryPolicy(
+        max_retries=ingest_step_retries(),
+        delay=ingest_retry_delay_seconds(),
+        backoff=dg.Backoff.EXPONENTIAL,
     )
 
 
@@ -80,15 +129,28 @@ def _portal_entity_asset(portal: Portal, entity: str) -> dg.AssetsDefinition:
             f"'{mapping.table}' of portal '{portal.name}'."
         ),
         tags={"portal": portal.name},
+        owners=owners_of(INGEST_GROUP),
+        pool=portal_pool(portal.name),
+        retry_policy=ingest_retry_policy(),
     )
     def load_portal_entity_asset(
         context: dg.AssetExecutionContext, config: PortalLoadConfig, warehouse: DuckDBWarehouse
     ) -> dg.MaterializeResult:
         full_refresh = config.full_refresh or context.run.tags.get(FULL_REFRESH_TAG) == "true"
-        with warehouse.connect() as connection:
-            report = load_portal_entity(
-                connection, portal, entity, full_refresh=full_refresh, log=context.log.warning
-            )
+        try:
+            updated_range = requested_range(config, context.run.tags)
+            with warehouse.connect() as connection:
+                report = load_portal_entity(
+                    connection,
+                    portal,
+                    entity,
+                    full_refresh=full_refresh,
+                    updated_range=updated_range,
+                    log=context.log.warning,
+                )
+        except (BackfillRangeError, PortalConfigError) as error:
+            # A wrong setting stays wrong: fail at once instead of retrying it.
+            raise dg.Failure(description=str(error), allow_retries=False) from None
         if report.ignored_columns:
             context.log.info(
                 "portal %s, table %s: columns not mapped and not loaded: %s",
@@ -109,6 +171,9 @@ def _canonical_view_asset(entity: str, portals: list[Portal]) -> dg.AssetsDefini
         group_name=INGEST_GROUP,
         kinds={"duckdb"},
         deps=[portal_asset_key(portal.name, entity) for portal in feeding],
+        owners=owners_of(INGEST_GROUP),
+        # The view follows its portal tables whenever one of them is loaded.
+        automation_condition=dg.AutomationCondition.eager(),
         description=(
             f"{ENTITIES[entity].description} All portals stacked under the canonical "
             "names; the dbt source of this entity."
@@ -130,6 +195,7 @@ def _portals_table_asset(portals: list[Portal]) -> dg.AssetsDefinition:
         key=canonical_asset_key("portals"),
         group_name=INGEST_GROUP,
         kinds={"duckdb"},
+        owners=owners_of(INGEST_GROUP),
         description="The configured portals and the time zone of their timestamps.",
     )
     def portals_table(warehouse: DuckDBWarehouse) -> dg.MaterializeResult:

@@ -145,34 +145,55 @@ def full_extract_query(inspection: SourceInspection, entity: str) -> tuple[str, 
     return f"select {text_select_list(inspection, entity)} from {inspection.table_ref}", []
 
 
-def native_incremental_query(inspection: SourceInspection, dialect: Dialect, bound: str) -> str:
+def native_incremental_query(
+    inspection: SourceInspection, dialect: Dialect, bound: str, upper: str | None = None
+) -> str:
     """The query the portal runs itself: mapped columns changed since ``bound`` or undated.
 
-    ``bound`` is rendered by ``watermark.lower_bound`` from a date or time; it is
-    still written as a quoted literal, never pasted raw.
+    With ``upper`` (a backfill), only the rows updated from ``bound`` up to but
+    excluding ``upper``: undated rows belong to no range, and every incremental
+    load reads them anyway. The bounds are rendered by ``watermark.lower_bound``
+    or ``backfill.range_bounds`` from a date or time; they are still written as
+    quoted literals, never pasted raw.
     """
     sources = list(dict.fromkeys(inspection.columns.values()))
     selected = ", ".join(quote_identifier(column, dialect) for column in sources)
     updated = quote_identifier(inspection.columns[UPDATED_AT], dialect)
-    return (
-        f"select {selected} from {inspection.native_table} "
-        f"where {updated} >= {quote_literal(bound)} or {updated} is null"
-    )
+    if upper is not None:
+        condition = f"{updated} >= {quote_literal(bound)} and {updated} < {quote_literal(upper)}"
+    else:
+        condition = f"{updated} >= {quote_literal(bound)} or {updated} is null"
+    return f"select {selected} from {inspection.native_table} where {condition}"
 
 
 def incremental_extract_query(
-    inspection: SourceInspection, entity: str, *, alias: str, dialect: Dialect, bound: str
+    inspection: SourceInspection,
+    entity: str,
+    *,
+    alias: str,
+    dialect: Dialect,
+    bound: str,
+    upper: str | None = None,
 ) -> tuple[str, list]:
-    """Rows changed since ``bound`` (and rows without ``updated_at``), as text."""
+    """Rows changed since ``bound`` (and rows without ``updated_at``), as text.
+
+    With ``upper``, the rows updated from ``bound`` up to but excluding ``upper``.
+    """
     select_list = text_select_list(inspection, entity)
     if dialect is Dialect.SQLITE:
         # SQLite is a local file: DuckDB filters it directly (no index to serve).
         updated = quote_identifier(inspection.columns[UPDATED_AT], "duckdb")
+        if upper is not None:
+            return (
+                f"select {select_list} from {inspection.table_ref} "
+                f"where {updated} >= ? and {updated} < ?",
+                [bound, upper],
+            )
         return (
             f"select {select_list} from {inspection.table_ref} "
             f"where {updated} >= ? or {updated} is null",
             [bound],
         )
     function = {Dialect.POSTGRES: "postgres_query", Dialect.MYSQL: "mysql_query"}[dialect]
-    native = native_incremental_query(inspection, dialect, bound)
+    native = native_incremental_query(inspection, dialect, bound, upper)
     return f"select {select_list} from {function}(?, ?)", [alias, native]

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import duckdb
 
+from orchestration.ingest.backfill import UpdatedRange, range_bounds
 from orchestration.ingest.config import Portal
 from orchestration.ingest.extract import (
     PortalExtractionError,
@@ -72,11 +73,16 @@ def load_portal_entity(
     entity: str,
     *,
     full_refresh: bool = False,
+    updated_range: UpdatedRange | None = None,
     now: datetime | None = None,
     log: Callable[[str], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> LoadReport:
-    """Loads one entity of one portal: in full, or incrementally from the stored watermark."""
+    """Loads one entity of one portal: in full, or incrementally from the stored watermark.
+
+    With ``updated_range`` (a backfill), the rows updated on those days are read
+    again and merged; the watermark does not move.
+    """
     started = time.perf_counter()
     mapping = portal.entities[entity]
     location = portal.source_location()
@@ -112,6 +118,7 @@ def load_portal_entity(
             stored_watermark=state.watermark if state else None,
             stored_kind=state.watermark_kind if state else None,
             target_ready=portal_table_ready(connection, portal.name, entity),
+            backfill_range=updated_range.describe() if updated_range else None,
         )
         before = state.watermark if state else None
         cap = watermark_cap(kind, portal.timezone, now or datetime.now(UTC)) if kind else None
@@ -136,6 +143,23 @@ def load_portal_entity(
                 )
                 connection.begin()
                 commit_replacement(connection, portal.name, entity)
+            elif plan.mode is LoadMode.BACKFILL:
+                lower, upper = range_bounds(updated_range, kind)
+                sql, parameters = incremental_extract_query(
+                    inspection,
+                    entity,
+                    alias=alias,
+                    dialect=location.dialect,
+                    bound=lower,
+                    upper=upper,
+                )
+                connection.begin()
+                result = merge_into_portal_table(
+                    connection, portal.name, entity, sql, parameters, extracted_at
+                )
+                # Rows of past days say nothing about what the next load still has to
+                # read: moving the watermark here could skip rows after it.
+                after = before
             else:
                 bound = lower_bound(before, kind, portal.overlap)
                 sql, parameters = incremental_extract_query(

@@ -130,6 +130,7 @@ def candidate_sql(text_column: str, kind: WatermarkKind) -> str:
 class LoadMode(StrEnum):
     FULL = "full"
     INCREMENTAL = "incremental"
+    BACKFILL = "backfill"  # rows updated within a range of days, read again
 
 
 @dataclass(frozen=True)
@@ -145,8 +146,13 @@ def plan_load(
     stored_watermark: str | None,
     stored_kind: str | None,
     target_ready: bool,
+    backfill_range: str | None = None,
 ) -> LoadPlan:
-    """Decides between a full and an incremental load, with the reason shown in metadata."""
+    """Decides between a full, an incremental and a backfill load, with the reason shown.
+
+    ``backfill_range`` describes the days a backfill re-reads; a table that was
+    never loaded is loaded in full instead: a range of it alone would be incomplete.
+    """
     if watermark_kind is None:
         return LoadPlan(LoadMode.FULL, "no updated_at mapped: reloaded in full each run")
     if full_refresh:
@@ -159,4 +165,6 @@ def plan_load(
         return LoadPlan(
             LoadMode.FULL, f"updated_at changed type ({stored_kind} -> {watermark_kind.value})"
         )
+    if backfill_range is not None:
+        return LoadPlan(LoadMode.BACKFILL, f"rows updated from {backfill_range} read again")
     return LoadPlan(LoadMode.INCREMENTAL, "rows changed since the watermark")
