@@ -3,6 +3,8 @@
 import dagster as dg
 
 from orchestration.automation.jobs import nps_pipeline_job
+from orchestration.automation.sensors import detractor_webhook_sensor
+from orchestration.followups.assets import detractor_followups_export
 from orchestration.ingest.assets import build_ingest_assets
 from orchestration.ingest.config import load_portals
 from orchestration.quality.checks import check_raw_survey_responses
@@ -15,9 +17,10 @@ def build_definitions() -> dg.Definitions:
     """Builds the definitions from the portal configuration and settings in the environment."""
     portals = load_portals(portals_config_path())
     return dg.Definitions(
-        assets=[*build_ingest_assets(portals), nps_dbt_models],
+        assets=[*build_ingest_assets(portals), nps_dbt_models, detractor_followups_export],
         asset_checks=[check_raw_survey_responses],
         jobs=[nps_pipeline_job],
+        sensors=[detractor_webhook_sensor],
         resources={
             "warehouse": DuckDBWarehouse(path=str(warehouse_path())),
             "dbt": dbt_resource(),

@@ -31,3 +31,17 @@ def portals_config_path() -> Path:
 def demo_portals_dir() -> Path:
     """Where the demo portal databases live (``NPS_DEMO_DIR``, default ``data/portals``)."""
     return _path_from_env("NPS_DEMO_DIR", PROJECT_ROOT / "data" / "portals")
+
+
+def export_dir() -> Path:
+    """Where the follow-up queue exports land (``NPS_EXPORT_DIR``, default ``data/exports``)."""
+    return _path_from_env("NPS_EXPORT_DIR", PROJECT_ROOT / "data" / "exports")
+
+
+# The webhook URL may carry a token: it is read when a post is due and never logged.
+FOLLOWUP_WEBHOOK_URL_ENV = "NPS_FOLLOWUP_WEBHOOK_URL"
+
+
+def followup_webhook_url() -> str | None:
+    """The URL new detractors are posted to, or None when ``NPS_FOLLOWUP_WEBHOOK_URL`` is unset."""
+    return os.environ.get(FOLLOWUP_WEBHOOK_URL_ENV) or None
