@@ -41,11 +41,11 @@
 {#
     First day of the period of date_column for the theme and repeat-respondent
     marts: quarter and month truncate; 'all' is the first response date of the
-    whole history (the history CTE must be joined).
+    whole history, which the relation must carry as first_response_date.
 #}
 {% macro theme_period_start(grain, date_column) -%}
     {%- if grain == 'all' -%}
-        history.first_response_date
+        first_response_date
     {%- else -%}
         cast({{ dbt.date_trunc(grain, date_column) }} as date)
     {%- endif -%}

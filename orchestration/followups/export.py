@@ -27,15 +27,13 @@ class QueueSnapshot:
 
 def read_queue(connection: duckdb.DuckDBPyConnection) -> QueueSnapshot:
     """Every row of the queue, due first, in a stable order."""
-    cursor = connection.execute(
-        f"select * from {QUEUE_TABLE} order by due_at, portal, response_id"
-    )
+    cursor = connection.execute(f"select * from {QUEUE_TABLE} order by due_at, portal, response_id")
     columns = tuple(column[0] for column in cursor.description)
     return QueueSnapshot(columns, cursor.fetchall())
 
 
 def portable_value(value: object) -> object:
-    """A value as JSON carries it: times in ISO 8601 (UTC, no offset written), others as they are."""
+    """A value as JSON carries it: times in ISO 8601 (UTC, no offset), others unchanged."""
     if isinstance(value, datetime | date):
         return value.isoformat()
     return value

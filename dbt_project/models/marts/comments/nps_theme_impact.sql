@@ -70,6 +70,29 @@ history as (
 
 ),
 
+dated_responses as (
+
+    select
+        responses.*,
+        history.first_response_date,
+        history.last_response_date
+
+    from responses
+    cross join history
+
+),
+
+dated_mentions as (
+
+    select
+        mentions.*,
+        history.first_response_date
+
+    from mentions
+    cross join history
+
+),
+
 response_counts as (
 
     {% for grain in grains %}
@@ -86,10 +109,10 @@ response_counts as (
                 count(case when has_comment and is_promoter then 1 end) as count_promoter_comments,
                 count(case when has_comment and is_passive then 1 end) as count_passive_comments,
                 count(case when has_comment and is_detractor then 1 end)
-                    as count_detractor_comments
+                    as count_detractor_comments,
+                max(last_response_date) as last_response_date
 
-            from responses
-            cross join history
+            from dated_responses
             group by
                 {{ theme_period_start(grain, 'response_date') }}
                 {%- for dimension in breakdown %}, {{ dimension }}{% endfor %}
@@ -115,8 +138,7 @@ mention_counts as (
                 count(case when nps_category = 'detractor' then 1 end)
                     as count_detractor_mentions
 
-            from mentions
-            cross join history
+            from dated_mentions
             group by
                 {{ theme_period_start(grain, 'response_date') }},
                 theme
@@ -179,7 +201,7 @@ final as (
         period_grain,
         period_start,
         case period_grain
-            when 'all' then (select last_response_date from history)
+            when 'all' then last_response_date
             when 'quarter' then cast({{ dbt.dateadd(
                 'day', -1, dbt.dateadd('month', 3, 'period_start')
             ) }} as date)

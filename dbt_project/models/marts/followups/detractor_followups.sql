@@ -18,9 +18,11 @@ with
 responses as (
 
     select * from {{ ref('fct_survey_responses') }}
-    where
-        is_detractor
-        {% if var('followup_include_passives') %}or is_passive{% endif %}
+    {% if var('followup_include_passives') -%}
+        where is_detractor or is_passive
+    {%- else -%}
+        where is_detractor
+    {%- endif %}
 
 ),
 
@@ -42,6 +44,18 @@ themes as (
 
 ),
 
+answered_invitations as (
+
+    select distinct
+        portal,
+        response_id,
+        invitation_id
+
+    from validated
+    where quarantine_reason is null or quarantine_reason != 'superseded_version'
+
+),
+
 case_invitations as (
 
     select
@@ -54,15 +68,7 @@ case_invitations as (
         answered.invitation_id
 
     from cases
-    inner join (
-        select distinct
-            portal,
-            response_id,
-            invitation_id
-
-        from validated
-        where quarantine_reason is null or quarantine_reason != 'superseded_version'
-    ) as answered
+    inner join answered_invitations as answered
         on
             cases.portal = answered.portal
             and cases.response_id = answered.response_id

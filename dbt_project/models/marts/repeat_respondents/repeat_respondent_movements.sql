@@ -34,6 +34,17 @@ history as (
 
 ),
 
+dated_movements as (
+
+    select
+        movements.*,
+        history.first_response_date
+
+    from movements
+    cross join history
+
+),
+
 summarised as (
 
     {% for grain in grains %}
@@ -42,16 +53,18 @@ summarised as (
                 '{{ grain }}' as period_grain,
                 {{ theme_period_start(grain, 'response_date') }} as period_start,
                 portal,
-                {% if 'customer_segment' in breakdown %}customer_segment{% else %}'all'{% endif %}
-                    as customer_segment,
+                {% if 'customer_segment' in breakdown -%}
+                    customer_segment,
+                {%- else -%}
+                    'all' as customer_segment,
+                {%- endif %}
                 previous_nps_category,
                 nps_category,
                 movement,
                 count(*) as count_movements,
                 count(distinct customer_id) as count_customers
 
-            from movements
-            cross join history
+            from dated_movements
             group by
                 {{ theme_period_start(grain, 'response_date') }},
                 portal,
