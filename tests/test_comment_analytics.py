@@ -5,10 +5,12 @@ tests/reference_nps.py, which compute it from the demo SQLite files on their own
 """
 
 import csv
+import itertools
 import json
 import re
 import sqlite3
 import threading
+from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -20,6 +22,7 @@ from tests.reference_comments import (
     read_comments,
     read_taxonomy,
     theme_cells,
+    themes_of,
 )
 from tests.reference_nps import classify_responses, read_demo_saas, read_demo_shop
 
@@ -33,16 +36,20 @@ IMPACT_COLUMNS = (
 
 
 @pytest.fixture(scope="module")
-def counted(pipeline_run):
-    """Counted responses of both portals, from the source files."""
-    now = datetime.now(UTC)
-    responses = []
-    for portal in (
+def source_portals(pipeline_run):
+    return (
         read_demo_shop(pipeline_run.portals["demo_shop"]),
         read_demo_saas(pipeline_run.portals["demo_saas"]),
-    ):
-        responses += classify_responses(portal, now)[0]
-    return responses
+    )
+
+
+@pytest.fixture(scope="module")
+def counted(source_portals):
+    """Counted responses of both portals, from the source files."""
+    now = datetime.now(UTC)
+    return [
+        response for portal in source_portals for response in classify_responses(portal, now)[0]
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -132,7 +139,7 @@ def test_every_counted_comment_is_tagged_with_the_themes_it_mentions(
         (portal, response_id, theme)
         for (portal, response_id), text in source_comments.items()
         if (portal, response_id) in counted_ids
-        for theme in _themes(text, terms)
+        for theme in themes_of(text, terms)
     }
     rows = pipeline_run.query("select portal, response_id, theme from marts.comment_themes")
     assert set(rows) == expected
@@ -143,10 +150,37 @@ def test_every_counted_comment_is_tagged_with_the_themes_it_mentions(
     assert versions == 1
 
 
-def _themes(text, terms):
-    from tests.reference_comments import themes_of
+def test_repeat_respondent_movements_equal_the_independent_computation(
+    pipeline_run, source_portals, counted
+):
+    """Per portal over the whole history: each customer's consecutive pairs of categories."""
+    customer_of = {
+        (portal.name, invitation_id): invitation[0]
+        for portal in source_portals
+        for invitation_id, invitation in portal.invitations.items()
+    }
+    history = defaultdict(list)
+    for response in counted:
+        customer = customer_of[response.portal, response.invitation_id]
+        history[response.portal, customer].append(
+            (response.responded_at, response.response_id, category(response.score))
+        )
+    expected = Counter()
+    for (portal, _), answers in history.items():
+        ordered = [answer[2] for answer in sorted(answers)]
+        for before, after in itertools.pairwise(ordered):
+            expected[portal, before, after] += 1
+    rows = pipeline_run.query(
+        "select portal, previous_nps_category, nps_category, count_movements "
+        "from marts.repeat_respondent_movements "
+        "where period_grain = 'all' and customer_segment = 'all'"
+    )
+    assert {(portal, before, after): count for portal, before, after, count in rows} == expected
+    assert expected["demo_shop", "detractor", "promoter"] > 0
 
-    return themes_of(text, terms)
+
+def category(score: int) -> str:
+    return "promoter" if score >= 9 else "passive" if score >= 7 else "detractor"
 
 
 # ------------------------------------------------------------------ personal data
