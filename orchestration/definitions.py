@@ -9,6 +9,8 @@ from orchestration.automation.jobs import nps_pipeline_job
 from orchestration.automation.schedules import build_daily_schedule
 from orchestration.automation.sensors import build_portal_change_sensor
 from orchestration.exports.assets import monthly_nps_by_portal
+from orchestration.followups.assets import detractor_followups_export
+from orchestration.followups.sensor import detractor_webhook_sensor
 from orchestration.ingest.assets import build_ingest_assets
 from orchestration.ingest.config import load_portals
 from orchestration.quality.checks import check_raw_survey_responses
@@ -23,7 +25,12 @@ def build_definitions() -> dg.Definitions:
     mart_keys = [key for key in nps_dbt_models.keys if key.path[0] == "marts"]
     freshness_checks, freshness_sensor = build_marts_freshness_checks(mart_keys)
     return dg.Definitions(
-        assets=[*build_ingest_assets(portals), nps_dbt_models, monthly_nps_by_portal],
+        assets=[
+            *build_ingest_assets(portals),
+            nps_dbt_models,
+            monthly_nps_by_portal,
+            detractor_followups_export,
+        ],
         asset_checks=[check_raw_survey_responses, *freshness_checks],
         jobs=[nps_pipeline_job],
         schedules=[build_daily_schedule()],
@@ -32,6 +39,7 @@ def build_definitions() -> dg.Definitions:
             build_automation_sensor(),
             nps_run_failure_alert,
             freshness_sensor,
+            detractor_webhook_sensor,
         ],
         resources={
             "warehouse": DuckDBWarehouse(path=str(warehouse_path())),

@@ -23,9 +23,9 @@ class DuckDBWarehouse(dg.ConfigurableResource):
     path: str
 
     @contextmanager
-    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        connection = duckdb.connect(self.path)
+        connection = duckdb.connect(self.path, read_only=read_only)
         try:
             yield connection
         finally:

@@ -87,6 +87,15 @@ def dagster_base_url() -> str:
     return (os.environ.get("NPS_DAGSTER_BASE_URL") or "http://127.0.0.1:3000").rstrip("/")
 
 
-def exports_dir() -> Path:
-    """Where the export assets write their files (``NPS_EXPORTS_DIR``, default ``data/exports``)."""
-    return _path_from_env("NPS_EXPORTS_DIR", PROJECT_ROOT / "data" / "exports")
+def export_dir() -> Path:
+    """Where the follow-up queue exports land (``NPS_EXPORT_DIR``, default ``data/exports``)."""
+    return _path_from_env("NPS_EXPORT_DIR", PROJECT_ROOT / "data" / "exports")
+
+
+# The webhook URL may carry a token: it is read when a post is due and never logged.
+FOLLOWUP_WEBHOOK_URL_ENV = "NPS_FOLLOWUP_WEBHOOK_URL"
+
+
+def followup_webhook_url() -> str | None:
+    """The URL new detractors are posted to, or None when ``NPS_FOLLOWUP_WEBHOOK_URL`` is unset."""
+    return os.environ.get(FOLLOWUP_WEBHOOK_URL_ENV) or None

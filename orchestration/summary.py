@@ -7,7 +7,7 @@ import sys
 
 import duckdb
 
-from orchestration.settings import warehouse_path
+from orchestration.settings import export_dir, warehouse_path
 
 SUMMARY_QUERY = """
 with
@@ -107,6 +107,10 @@ def main() -> int:
     print(
         "Marts: nps_by_period, nps_rolling, nps_daily_counts, fct_survey_responses, "
         "fct_survey_invitations, quarantined_survey_responses"
+    )
+    print(
+        "Comments and follow-up: comment_themes, nps_theme_impact, detractor_followups, "
+        f"repeat_respondent_movements; queue exports in {export_dir()}"
     )
     print()
     print(format_summary(rows))

@@ -49,7 +49,7 @@ def pipeline_run(
     warehouse = tmp_path_factory.mktemp("warehouse") / "warehouse.duckdb"
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("NPS_WAREHOUSE_PATH", str(warehouse))
-        patch.setenv("NPS_EXPORTS_DIR", str(warehouse.parent / "exports"))
+        patch.setenv("NPS_EXPORT_DIR", str(warehouse.parent / "exports"))
         patch.setenv("NPS_PORTAL_DEMO_SHOP_URL", f"sqlite:///{demo_portals['demo_shop']}")
         patch.setenv("NPS_PORTAL_DEMO_SAAS_URL", f"sqlite:///{demo_portals['demo_saas']}")
         started_at = datetime.now(UTC)

@@ -7,7 +7,7 @@ import dagster as dg
 from orchestration.groups import EXPORTS, owners_of
 from orchestration.ingest.sources import quote_literal
 from orchestration.resources import DuckDBWarehouse
-from orchestration.settings import exports_dir
+from orchestration.settings import export_dir
 
 # The monthly NPS per portal, all other dimensions summed: what a spreadsheet or a
 # slide deck wants, with the interval and the significance of the change.
@@ -46,13 +46,13 @@ def export_query(connection, sql: str, folder: Path, name: str) -> tuple[int, Pa
     automation_condition=dg.AutomationCondition.eager(),
     description=(
         "The monthly NPS per portal with its 95 % interval, response rate and change, as "
-        "CSV and Parquet files in NPS_EXPORTS_DIR (default data/exports)."
+        "CSV and Parquet files in NPS_EXPORT_DIR (default data/exports)."
     ),
 )
 def monthly_nps_by_portal(warehouse: DuckDBWarehouse) -> dg.MaterializeResult:
     with warehouse.connect() as connection:
         rows, csv_path, parquet_path = export_query(
-            connection, MONTHLY_NPS_BY_PORTAL_SQL, exports_dir(), "monthly_nps_by_portal"
+            connection, MONTHLY_NPS_BY_PORTAL_SQL, export_dir(), "monthly_nps_by_portal"
         )
     return dg.MaterializeResult(
         metadata={

@@ -18,6 +18,8 @@ class CanonicalEntity:
     required_columns: tuple[str, ...]
     optional_columns: tuple[str, ...] = ()
     description: str = ""
+    # Columns of free text that customers write; personal data in them is masked on ingest.
+    free_text_columns: tuple[str, ...] = ()
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -52,6 +54,7 @@ SURVEY_RESPONSES = CanonicalEntity(
     required_columns=("response_id", "invitation_id", "score", "responded_at"),
     optional_columns=("customer_id", "comment", "updated_at"),
     description="Answers to the 0-10 recommendation question, with the optional comment.",
+    free_text_columns=("comment",),
 )
 
 DETRACTOR_FOLLOWUPS = CanonicalEntity(

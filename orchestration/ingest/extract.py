@@ -17,6 +17,7 @@ import duckdb
 
 from orchestration.ingest.config import EntityMapping
 from orchestration.ingest.contract import ENTITIES
+from orchestration.ingest.masking import mask_sql
 from orchestration.ingest.sources import (
     Dialect,
     SourceLocation,
@@ -127,8 +128,12 @@ def inspect_source(
 
 
 def text_select_list(inspection: SourceInspection, entity: str) -> str:
-    """Every canonical column of the entity as text; unmapped optional columns are NULL."""
+    """Every canonical column of the entity as text; unmapped optional columns are NULL.
+
+    Free-text columns are masked here, so personal data never reaches a warehouse table.
+    """
     selected = []
+    free_text = ENTITIES[entity].free_text_columns
     for column in ENTITIES[entity].columns:
         source = inspection.columns.get(column)
         expression = (
@@ -136,6 +141,8 @@ def text_select_list(inspection: SourceInspection, entity: str) -> str:
             if source
             else "cast(null as varchar)"
         )
+        if source and column in free_text:
+            expression = mask_sql(expression)
         selected.append(f"{expression} as {quote_identifier(column, 'duckdb')}")
     return ", ".join(selected)
 

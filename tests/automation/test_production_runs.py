@@ -64,7 +64,7 @@ def scenario(
     }
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("NPS_WAREHOUSE_PATH", str(folder / "warehouse.duckdb"))
-        patch.setenv("NPS_EXPORTS_DIR", str(folder / "exports"))
+        patch.setenv("NPS_EXPORT_DIR", str(folder / "exports"))
         patch.setenv("NPS_PORTAL_DEMO_SHOP_URL", f"sqlite:///{portals['demo_shop']}")
         patch.setenv("NPS_PORTAL_DEMO_SAAS_URL", f"sqlite:///{portals['demo_saas']}")
         yield Scenario(

@@ -25,6 +25,8 @@ def unit_test_results(pipeline_run, tmp_path_factory) -> dict[str, str]:
         "test_scores_at_the_category_boundaries_are_classified",
         "test_response_date_is_drawn_in_the_reporting_time_zone",
         "test_each_defect_gets_its_quarantine_reason",
+        "test_comments_are_tagged_with_every_theme_they_mention",
+        "test_theme_impact_arithmetic",
     ],
 )
 def test_dbt_unit_test_passes(unit_test_results, test_name):

@@ -37,6 +37,11 @@ MARTS = (
     "quarantined_survey_responses",
     "nps_by_period",
     "nps_rolling",
+    "comment_themes",
+    "nps_theme_impact",
+    "detractor_followups",
+    "customer_nps_movements",
+    "repeat_respondent_movements",
 )
 
 
