@@ -3,6 +3,7 @@
 import dagster as dg
 
 from orchestration.followups.export import export_queue, read_queue
+from orchestration.groups import EXPORTS, owners_of
 from orchestration.resources import DuckDBWarehouse
 from orchestration.settings import export_dir
 
@@ -11,9 +12,11 @@ QUEUE_ASSET_KEY = dg.AssetKey(["marts", "detractor_followups"])
 
 @dg.asset(
     key=dg.AssetKey(["exports", "detractor_followups"]),
-    group_name="exports",
-    kinds={"csv", "json"},
     deps=[QUEUE_ASSET_KEY],
+    group_name=EXPORTS,
+    owners=owners_of(EXPORTS),
+    kinds={"csv", "json"},
+    automation_condition=dg.AutomationCondition.eager(),
     description=(
         "The follow-up queue (marts.detractor_followups) as detractor_followups.csv and "
         "detractor_followups.json in the export folder (NPS_EXPORT_DIR, default data/exports)."
