@@ -27,7 +27,12 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 
 # One SQL script fills the raw layer; {responses} is the number of responses.
-# Values are text, as the ingest writes them, with the same kinds of defects.
+# Values are text, as the ingest writes them. The shape follows the demo portals
+# (orchestration/demo/DEFECTS.md): about 3.3 invitations per response, 45 %
+# promoters, 30 % passives and 25 % detractors, a comment on 40 % of the
+# responses, 2 % edited later, a follow-up case for 90 % of the detractors, and
+# the same kinds of defects (missing and broken scores, unknown invitations,
+# duplicate submissions, test accounts).
 FILL_RAW_SQL = """
 create schema raw;
 create table raw.portals as
@@ -71,25 +76,80 @@ select
         when r.i % 101 = 0 then null
         when r.i % 199 = 0 then '7.5'
         when r.i % 307 = 0 then '11'
-        else cast(hash(r.i) % 11 as varchar)
+        else cast(r.score as varchar)
     end as score,
-    case when r.i % 3 = 0 then 'Lieferung hat lange gedauert' end as comment,
+    -- Comments are mostly unique, as real ones are: a sentence that fits the
+    -- score, and on every second one an order or ticket number.
+    case
+        when hash(r.i * 5) % 10 >= 4 then null
+        else concat_ws(' ',
+            case
+                when r.score <= 6 then [
+                    'Lieferung hat viel zu lange gedauert, drei Wochen gewartet.',
+                    'The app is confusing and I could not find the export.',
+                    'Viel zu teuer für das, was man bekommt.',
+                    'Support never answered my ticket.',
+                    'Paket kam beschädigt an, die Qualität ist enttäuschend.'
+                ][1 + cast(hash(r.i * 11) % 5 as bigint)]
+                when r.score <= 8 then [
+                    'Okay, but shipping could be faster.',
+                    'Ganz gut, der Preis ist etwas hoch.',
+                    'Works, though the dashboard is slow at times.'
+                ][1 + cast(hash(r.i * 11) % 3 as bigint)]
+                else [
+                    'Schnelle Lieferung, alles bestens!',
+                    'Great product, easy to use.',
+                    'Super Service, sehr freundlich.',
+                    'Love it'
+                ][1 + cast(hash(r.i * 11) % 4 as bigint)]
+            end,
+            case when r.i % 2 = 0 then 'Order SO-' || (1000000 + r.i) end
+        )
+    end as comment,
+    strftime(times.responded, '%Y-%m-%d %H:%M:%S') as responded_at,
     strftime(
-        cast(invitations.sent_at as timestamp) + to_seconds(hash(r.i) % 86400),
+        case when r.i % 50 = 0 then times.responded + interval 3 day else times.responded end,
         '%Y-%m-%d %H:%M:%S'
-    ) as responded_at,
-    cast(null as varchar) as updated_at,
+    ) as updated_at,
     timestamp '2026-12-01' as _extracted_at
-from range({responses}) as r (i)
+from (
+    select
+        i,
+        -- 25 % detractors, 30 % passives, 45 % promoters.
+        case
+            when hash(i) % 100 < 2 then 0
+            when hash(i) % 100 < 4 then 2
+            when hash(i) % 100 < 7 then 4
+            when hash(i) % 100 < 13 then 5
+            when hash(i) % 100 < 25 then 6
+            when hash(i) % 100 < 38 then 7
+            when hash(i) % 100 < 55 then 8
+            when hash(i) % 100 < 75 then 9
+            else 10
+        end as score,
+        -- Every 67th response answers the previous one's invitation again.
+        case when i % 67 = 66 then i - 1 else i end * 10 // 3 as invitation_number
+    from range({responses}) as t (i)
+) as r
 inner join raw.survey_invitations as invitations
-    on invitations.invitation_id = cast(
-        case when r.i % 67 = 66 then r.i - 1 else r.i end * 10 // 3 as varchar
-    );
+    on invitations.invitation_id = cast(r.invitation_number as varchar)
+cross join lateral (
+    select cast(invitations.sent_at as timestamp) + to_seconds(hash(r.i) % 86400) as responded
+) as times;
 
-create table raw.detractor_followups (
-    portal varchar, followup_id varchar, response_id varchar, status varchar,
-    created_at varchar, updated_at varchar, _extracted_at timestamp
-);
+create table raw.detractor_followups as
+select
+    portal,
+    'case-' || response_id as followup_id,
+    response_id,
+    ['resolved', 'resolved', 'resolved', 'contacted', 'open'][
+        1 + cast(hash(response_id) % 5 as bigint)
+    ] as status,
+    responded_at as created_at,
+    updated_at,
+    timestamp '2026-12-01' as _extracted_at
+from raw.survey_responses
+where try_cast(score as integer) <= 6 and hash(response_id || 'case') % 10 < 9;
 """
 
 PLAIN_QUERY = """
@@ -158,11 +218,15 @@ def slowest_models(run_results: Path, count: int = 6) -> list[tuple[float, str]]
 def fill_warehouse(path: Path, responses: int) -> None:
     import duckdb
 
+    from orchestration.resources import create_warehouse_file
+
     script = FILL_RAW_SQL.format(
         responses=responses,
         invitations=int(responses * 10 / 3) + 10,
         customers=max(100, responses // 4),
     )
+    # The same storage format as the pipeline's own warehouse.
+    create_warehouse_file(path)
     with duckdb.connect(str(path)) as connection:
         connection.execute(script)
         (loaded,) = connection.execute("select count(*) from raw.survey_responses").fetchone()
@@ -180,7 +244,8 @@ def dbt_command(path: Path, target_dir: Path) -> tuple[list[str], dict[str, str]
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
     arguments = [
-        str(dbt), "run", "--profiles-dir", str(DBT_PROJECT_DIR),
+        str(dbt), "build", "--resource-type", "seed", "--resource-type", "model",
+        "--profiles-dir", str(DBT_PROJECT_DIR),
         "--project-dir", str(DBT_PROJECT_DIR), "--quiet",
     ]  # fmt: skip
     return arguments, environment

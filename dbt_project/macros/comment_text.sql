@@ -8,10 +8,27 @@
     collation makes of their case.
 #}
 {% macro normalised_search_text(expression) -%}
+    {{ return(adapter.dispatch('normalised_search_text', 'nps')(expression)) }}
+{%- endmacro %}
+
+{% macro default__normalised_search_text(expression) -%}
     {%- set spelled_out = [
         ('Ä', 'ae'), ('ä', 'ae'), ('Ö', 'oe'), ('ö', 'oe'),
         ('Ü', 'ue'), ('ü', 'ue'), ('ẞ', 'ss'), ('ß', 'ss'),
     ] -%}
+    {{ search_text_from_spelled_out(spelled_out, expression) }}
+{%- endmacro %}
+
+{#
+    DuckDB lower-cases every letter (Ä -> ä, ẞ -> ß) whatever the collation,
+    so lowering first halves the replacements: the same result, faster.
+#}
+{% macro duckdb__normalised_search_text(expression) -%}
+    {%- set spelled_out = [('ä', 'ae'), ('ö', 'oe'), ('ü', 'ue'), ('ß', 'ss')] -%}
+    {{ search_text_from_spelled_out(spelled_out, 'lower(' ~ expression ~ ')') }}
+{%- endmacro %}
+
+{% macro search_text_from_spelled_out(spelled_out, expression) -%}
     {%- set ns = namespace(text=expression) -%}
     {%- for letter, spelling in spelled_out -%}
         {%- set ns.text = "replace(" ~ ns.text ~ ", '" ~ letter ~ "', '" ~ spelling ~ "')" -%}
@@ -49,4 +66,18 @@
     {%- else -%}
         cast({{ dbt.date_trunc(grain, date_column) }} as date)
     {%- endif -%}
+{%- endmacro %}
+
+
+{# One row per part of a text split at a delimiter, as a select-list expression. #}
+{% macro split_to_rows(expression, delimiter) -%}
+    {{ return(adapter.dispatch('split_to_rows', 'nps')(expression, delimiter)) }}
+{%- endmacro %}
+
+{% macro default__split_to_rows(expression, delimiter) -%}
+    unnest(string_to_array({{ expression }}, '{{ delimiter }}'))
+{%- endmacro %}
+
+{% macro duckdb__split_to_rows(expression, delimiter) -%}
+    unnest(string_split({{ expression }}, '{{ delimiter }}'))
 {%- endmacro %}

@@ -3,6 +3,8 @@
     segment: the additive base that nps_by_period and nps_rolling roll up.
     Responses are dated by their response date, invitations by their send
     date; an invitation counts as answered when it has a counted response.
+    Comment counts (per category) let theme and comment-rate figures roll up
+    from the same base.
     Invitations to test accounts and invitations without a valid send time
     are left out. A missing dimension value is 'unknown', so that it never
     mixes with the 'all' of a breakdown.
@@ -19,7 +21,8 @@ responses as (
         {% endfor -%}
         is_promoter,
         is_passive,
-        is_detractor
+        is_detractor,
+        comment_text is not null as has_comment
 
     from {{ ref('fct_survey_responses') }}
 
@@ -47,7 +50,11 @@ response_counts as (
         count(*) as count_responses,
         count(case when is_promoter then 1 end) as count_promoters,
         count(case when is_passive then 1 end) as count_passives,
-        count(case when is_detractor then 1 end) as count_detractors
+        count(case when is_detractor then 1 end) as count_detractors,
+        count(case when has_comment then 1 end) as count_comments,
+        count(case when has_comment and is_promoter then 1 end) as count_promoter_comments,
+        count(case when has_comment and is_passive then 1 end) as count_passive_comments,
+        count(case when has_comment and is_detractor then 1 end) as count_detractor_comments
 
     from responses
     group by activity_date, {{ nps_dimensions() | join(', ') }}
@@ -81,6 +88,10 @@ final as (
         coalesce(response_counts.count_promoters, 0) as count_promoters,
         coalesce(response_counts.count_passives, 0) as count_passives,
         coalesce(response_counts.count_detractors, 0) as count_detractors,
+        coalesce(response_counts.count_comments, 0) as count_comments,
+        coalesce(response_counts.count_promoter_comments, 0) as count_promoter_comments,
+        coalesce(response_counts.count_passive_comments, 0) as count_passive_comments,
+        coalesce(response_counts.count_detractor_comments, 0) as count_detractor_comments,
         coalesce(invitation_counts.count_invitations, 0) as count_invitations,
         coalesce(invitation_counts.count_answered_invitations, 0)
             as count_answered_invitations

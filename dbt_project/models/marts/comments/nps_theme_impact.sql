@@ -20,33 +20,22 @@
 
 with
 
-responses as (
+{#
+    Both sides are rolled up from daily counts (responses from the additive
+    base nps_daily_counts, mentions aggregated per day here first), so each
+    period and breakdown adds up a few thousand rows instead of every response.
+#}
 
-    select
-        response_date,
-        {% for dimension in nps_dimensions() -%}
-            coalesce({{ dimension }}, 'unknown') as {{ dimension }},
-        {% endfor -%}
-        is_promoter,
-        is_passive,
-        is_detractor,
-        comment_text is not null as has_comment
+daily_responses as (
 
-    from {{ ref('fct_survey_responses') }}
+    select * from {{ ref('nps_daily_counts') }}
+    where count_responses > 0
 
 ),
 
 mentions as (
 
-    select
-        response_date,
-        {% for dimension in nps_dimensions() -%}
-            coalesce({{ dimension }}, 'unknown') as {{ dimension }},
-        {% endfor -%}
-        theme,
-        nps_category
-
-    from {{ ref('comment_themes') }}
+    select * from {{ ref('comment_themes') }}
 
 ),
 
@@ -63,32 +52,55 @@ taxonomy as (
 history as (
 
     select
-        min(response_date) as first_response_date,
-        max(response_date) as last_response_date
+        min(activity_date) as first_response_date,
+        max(activity_date) as last_response_date
 
-    from responses
+    from daily_responses
 
 ),
 
 dated_responses as (
 
     select
-        responses.*,
+        daily_responses.*,
         history.first_response_date,
         history.last_response_date
 
-    from responses
+    from daily_responses
     cross join history
+
+),
+
+daily_mentions as (
+
+    select
+        response_date as activity_date,
+        {% for dimension in nps_dimensions() -%}
+            coalesce({{ dimension }}, 'unknown') as {{ dimension }},
+        {% endfor -%}
+        theme,
+        count(*) as count_mentions,
+        count(case when nps_category = 'promoter' then 1 end) as count_promoter_mentions,
+        count(case when nps_category = 'passive' then 1 end) as count_passive_mentions,
+        count(case when nps_category = 'detractor' then 1 end) as count_detractor_mentions
+
+    from mentions
+    group by
+        response_date,
+        {% for dimension in nps_dimensions() -%}
+            coalesce({{ dimension }}, 'unknown'),
+        {% endfor -%}
+        theme
 
 ),
 
 dated_mentions as (
 
     select
-        mentions.*,
+        daily_mentions.*,
         history.first_response_date
 
-    from mentions
+    from daily_mentions
     cross join history
 
 ),
@@ -99,22 +111,21 @@ response_counts as (
         {% for breakdown in var('theme_impact_breakdowns') %}
             select
                 '{{ grain }}' as period_grain,
-                {{ theme_period_start(grain, 'response_date') }} as period_start,
+                {{ theme_period_start(grain, 'activity_date') }} as period_start,
                 {{ breakdown_select(breakdown) }},
-                count(*) as count_responses,
-                count(case when is_promoter then 1 end) as count_promoters,
-                count(case when is_passive then 1 end) as count_passives,
-                count(case when is_detractor then 1 end) as count_detractors,
-                count(case when has_comment then 1 end) as count_comments,
-                count(case when has_comment and is_promoter then 1 end) as count_promoter_comments,
-                count(case when has_comment and is_passive then 1 end) as count_passive_comments,
-                count(case when has_comment and is_detractor then 1 end)
-                    as count_detractor_comments,
+                cast(sum(count_responses) as bigint) as count_responses,
+                cast(sum(count_promoters) as bigint) as count_promoters,
+                cast(sum(count_passives) as bigint) as count_passives,
+                cast(sum(count_detractors) as bigint) as count_detractors,
+                cast(sum(count_comments) as bigint) as count_comments,
+                cast(sum(count_promoter_comments) as bigint) as count_promoter_comments,
+                cast(sum(count_passive_comments) as bigint) as count_passive_comments,
+                cast(sum(count_detractor_comments) as bigint) as count_detractor_comments,
                 max(last_response_date) as last_response_date
 
             from dated_responses
             group by
-                {{ theme_period_start(grain, 'response_date') }}
+                {{ theme_period_start(grain, 'activity_date') }}
                 {%- for dimension in breakdown %}, {{ dimension }}{% endfor %}
             {% if not loop.last %}union all{% endif %}
         {% endfor %}
@@ -129,18 +140,17 @@ mention_counts as (
         {% for breakdown in var('theme_impact_breakdowns') %}
             select
                 '{{ grain }}' as period_grain,
-                {{ theme_period_start(grain, 'response_date') }} as period_start,
+                {{ theme_period_start(grain, 'activity_date') }} as period_start,
                 {{ breakdown_select(breakdown) }},
                 theme,
-                count(*) as count_mentions,
-                count(case when nps_category = 'promoter' then 1 end) as count_promoter_mentions,
-                count(case when nps_category = 'passive' then 1 end) as count_passive_mentions,
-                count(case when nps_category = 'detractor' then 1 end)
-                    as count_detractor_mentions
+                cast(sum(count_mentions) as bigint) as count_mentions,
+                cast(sum(count_promoter_mentions) as bigint) as count_promoter_mentions,
+                cast(sum(count_passive_mentions) as bigint) as count_passive_mentions,
+                cast(sum(count_detractor_mentions) as bigint) as count_detractor_mentions
 
             from dated_mentions
             group by
-                {{ theme_period_start(grain, 'response_date') }},
+                {{ theme_period_start(grain, 'activity_date') }},
                 theme
                 {%- for dimension in breakdown %}, {{ dimension }}{% endfor %}
             {% if not loop.last %}union all{% endif %}

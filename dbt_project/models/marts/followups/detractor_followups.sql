@@ -13,16 +13,15 @@
     judged at build time.
 #}
 
+{%- set queued_categories = ['detractor', 'passive'] if var('followup_include_passives')
+    else ['detractor'] %}
+
 with
 
 responses as (
 
     select * from {{ ref('fct_survey_responses') }}
-    {% if var('followup_include_passives') -%}
-        where is_detractor or is_passive
-    {%- else -%}
-        where is_detractor
-    {%- endif %}
+    where nps_category in ('{{ queued_categories | join("', '") }}')
 
 ),
 
@@ -41,6 +40,7 @@ cases as (
 themes as (
 
     select * from {{ ref('comment_themes') }}
+    where nps_category in ('{{ queued_categories | join("', '") }}')
 
 ),
 
