@@ -44,15 +44,18 @@ themes as (
 
 ),
 
+{# The newest version of each response: one row per response id, so no distinct is needed. #}
 answered_invitations as (
 
-    select distinct
+    select
         portal,
         response_id,
         invitation_id
 
     from validated
-    where quarantine_reason is null or quarantine_reason != 'superseded_version'
+    where
+        response_id is not null
+        and (quarantine_reason is null or quarantine_reason != 'superseded_version')
 
 ),
 
