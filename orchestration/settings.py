@@ -104,9 +104,11 @@ def followup_webhook_url() -> str | None:
 def serving_path() -> Path:
     """The published read-only copy of the marts for BI tools (``NPS_SERVING_PATH``).
 
-    Default ``data/serving/nps.duckdb``. Each publication replaces it in one rename.
+    Default ``serving/nps.duckdb`` beside the warehouse (``data/serving/nps.duckdb``), so
+    a warehouse moved elsewhere takes its serving file along. Each publication
+    replaces the file in one rename.
     """
-    return _path_from_env("NPS_SERVING_PATH", PROJECT_ROOT / "data" / "serving" / "nps.duckdb")
+    return _path_from_env("NPS_SERVING_PATH", warehouse_path().parent / "serving" / "nps.duckdb")
 
 
 # The PostgreSQL URL may hold a password: read when a publication is due, never logged.
