@@ -34,16 +34,33 @@ PARQUET_KEY = dg.AssetKey(["serving", "marts_parquet"])
 REPORT_KEY = dg.AssetKey(["serving", "nps_report"])
 
 
+def serving_asset(
+    key: dg.AssetKey, kinds: set[str], description: str, deps=(SERVING_FILE_KEY,), **options
+):
+    """``dg.asset`` with what every serving asset shares: group, owners, automation, inputs.
+
+    The outputs depend on the published file by default; they follow it eagerly,
+    like the exports follow the marts.
+    """
+    return dg.asset(
+        key=key,
+        deps=list(deps),
+        group_name=SERVING,
+        owners=owners_of(SERVING),
+        kinds=kinds,
+        automation_condition=dg.AutomationCondition.eager(),
+        description=description,
+        **options,
+    )
+
+
 def build_serving_assets(mart_keys: Sequence[dg.AssetKey]) -> list[dg.AssetsDefinition]:
     """The publication (gated on every mart) and the three outputs made from it."""
 
-    @dg.asset(
-        key=SERVING_FILE_KEY,
-        deps=list(mart_keys),
-        group_name=SERVING,
-        owners=owners_of(SERVING),
-        kinds={"duckdb"},
-        automation_condition=dg.AutomationCondition.eager(),
+    @serving_asset(
+        SERVING_FILE_KEY,
+        {"duckdb"},
+        deps=mart_keys,
         description=(
             "Every mart copied into a separate read-only DuckDB file for BI tools "
             "(NPS_SERVING_PATH, default data/serving/nps.duckdb), which replaces the previous "
@@ -78,13 +95,9 @@ def build_serving_assets(mart_keys: Sequence[dg.AssetKey]) -> list[dg.AssetsDefi
     return [marts_duckdb, marts_postgres, marts_parquet, nps_report]
 
 
-@dg.asset(
-    key=POSTGRES_KEY,
-    deps=[SERVING_FILE_KEY],
-    group_name=SERVING,
-    owners=owners_of(SERVING),
-    kinds={"postgres"},
-    automation_condition=dg.AutomationCondition.eager(),
+@serving_asset(
+    POSTGRES_KEY,
+    {"postgres"},
     output_required=False,
     description=(
         "The published marts in a PostgreSQL schema (NPS_SERVING_PG_SCHEMA, default nps) of "
@@ -116,13 +129,9 @@ def marts_postgres(context: dg.AssetExecutionContext) -> Iterator[dg.Materialize
     )
 
 
-@dg.asset(
-    key=PARQUET_KEY,
-    deps=[SERVING_FILE_KEY],
-    group_name=SERVING,
-    owners=owners_of(SERVING),
-    kinds={"parquet"},
-    automation_condition=dg.AutomationCondition.eager(),
+@serving_asset(
+    PARQUET_KEY,
+    {"parquet"},
     description=(
         "The published marts as Parquet in NPS_EXPORT_DIR/marts/ (default data/exports/marts), "
         "one folder per table, the large ones partitioned hive-style (period_grain, month), "
@@ -143,13 +152,9 @@ def marts_parquet(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     )
 
 
-@dg.asset(
-    key=REPORT_KEY,
-    deps=[SERVING_FILE_KEY],
-    group_name=SERVING,
-    owners=owners_of(SERVING),
-    kinds={"html"},
-    automation_condition=dg.AutomationCondition.eager(),
+@serving_asset(
+    REPORT_KEY,
+    {"html"},
     description=(
         "A self-contained HTML report of the published marts (NPS_REPORT_PATH, default "
         "data/exports/nps_report.html): monthly NPS per portal with its 95 % band, NPS by "
