@@ -15,6 +15,7 @@ from orchestration.ingest.assets import build_ingest_assets
 from orchestration.ingest.config import load_portals
 from orchestration.quality.checks import check_raw_survey_responses
 from orchestration.resources import DuckDBWarehouse, dbt_resource
+from orchestration.serving.assets import build_serving_assets
 from orchestration.settings import portals_config_path, warehouse_path
 from orchestration.transform.assets import nps_dbt_models
 
@@ -30,6 +31,7 @@ def build_definitions() -> dg.Definitions:
             nps_dbt_models,
             monthly_nps_by_portal,
             detractor_followups_export,
+            *build_serving_assets(mart_keys),
         ],
         asset_checks=[check_raw_survey_responses, *freshness_checks],
         jobs=[nps_pipeline_job],

@@ -2,8 +2,10 @@
 
 The groups follow the flow of the data: ingest (portal tables into the raw
 layer), staging and intermediate (dbt's typed and validated layers), marts (the
-tables for BI), quality (what was left out and why) and exports (files for
-other tools). Owners say whom to ask about an asset; they are teams, not people.
+tables for BI), quality (what was left out and why), exports (files for
+other tools) and serving (the checked marts published for BI tools: a read-only
+DuckDB file, a PostgreSQL schema, Parquet, the HTML report). Owners say whom
+to ask about an asset; they are teams, not people.
 """
 
 INGEST = "ingest"
@@ -12,6 +14,7 @@ INTERMEDIATE = "intermediate"
 MARTS = "marts"
 QUALITY = "quality"
 EXPORTS = "exports"
+SERVING = "serving"
 
 DATA_ENGINEERING = "team:data-engineering"
 ANALYTICS = "team:analytics"
@@ -23,6 +26,7 @@ OWNERS_BY_GROUP = {
     MARTS: [ANALYTICS, DATA_ENGINEERING],
     QUALITY: [DATA_ENGINEERING, ANALYTICS],
     EXPORTS: [ANALYTICS],
+    SERVING: [ANALYTICS, DATA_ENGINEERING],
 }
 
 

@@ -88,7 +88,7 @@ def dagster_base_url() -> str:
 
 
 def export_dir() -> Path:
-    """Where the follow-up queue exports land (``NPS_EXPORT_DIR``, default ``data/exports``)."""
+    """Where the export assets write their files (``NPS_EXPORT_DIR``, default ``data/exports``)."""
     return _path_from_env("NPS_EXPORT_DIR", PROJECT_ROOT / "data" / "exports")
 
 
@@ -99,3 +99,32 @@ FOLLOWUP_WEBHOOK_URL_ENV = "NPS_FOLLOWUP_WEBHOOK_URL"
 def followup_webhook_url() -> str | None:
     """The URL new detractors are posted to, or None when ``NPS_FOLLOWUP_WEBHOOK_URL`` is unset."""
     return os.environ.get(FOLLOWUP_WEBHOOK_URL_ENV) or None
+
+
+def serving_path() -> Path:
+    """The published read-only copy of the marts for BI tools (``NPS_SERVING_PATH``).
+
+    Default ``serving/nps.duckdb`` beside the warehouse (``data/serving/nps.duckdb``), so
+    a warehouse moved elsewhere takes its serving file along. Each publication
+    replaces the file in one rename.
+    """
+    return _path_from_env("NPS_SERVING_PATH", warehouse_path().parent / "serving" / "nps.duckdb")
+
+
+# The PostgreSQL URL may hold a password: read when a publication is due, never logged.
+SERVING_PG_URL_ENV = "NPS_SERVING_PG_URL"
+
+
+def serving_pg_url() -> str | None:
+    """Where the marts are published in PostgreSQL, or None when ``NPS_SERVING_PG_URL`` is unset."""
+    return os.environ.get(SERVING_PG_URL_ENV) or None
+
+
+def serving_pg_schema() -> str:
+    """The PostgreSQL schema the marts are published to (``NPS_SERVING_PG_SCHEMA``, default nps)."""
+    return os.environ.get("NPS_SERVING_PG_SCHEMA") or "nps"
+
+
+def report_path() -> Path:
+    """The HTML report (``NPS_REPORT_PATH``, default ``nps_report.html`` in the export folder)."""
+    return _path_from_env("NPS_REPORT_PATH", export_dir() / "nps_report.html")

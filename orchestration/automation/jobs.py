@@ -12,7 +12,8 @@ nps_pipeline_job = dg.define_asset_job(
     selection=dg.AssetSelection.all(),
     description=(
         "Copies every configured portal into the warehouse, validates the raw "
-        "responses and builds and tests the dbt models up to the NPS marts."
+        "responses, builds and tests the dbt models up to the NPS marts, and publishes "
+        "the checked marts for BI tools (serving file, PostgreSQL, Parquet, report)."
     ),
     tags=WAREHOUSE_WRITER_TAGS,
 )

@@ -1,4 +1,8 @@
-"""Files for tools that do not read the warehouse: the monthly NPS per portal."""
+"""Files for spreadsheets: the monthly NPS per portal as CSV.
+
+Parquet of every mart, nps_by_period included, comes from the serving export
+(orchestration/serving/parquet.py), made from the published, checked version.
+"""
 
 from pathlib import Path
 
@@ -22,19 +26,18 @@ MONTHLY_NPS_BY_PORTAL_SQL = """
 """
 
 
-def export_query(connection, sql: str, folder: Path, name: str) -> tuple[int, Path, Path]:
-    """Writes the query's rows as ``<name>.csv`` and ``<name>.parquet``; returns the row count."""
+def export_csv(connection, sql: str, folder: Path, name: str) -> tuple[int, Path]:
+    """Writes the query's rows as ``<name>.csv``; returns the row count and the path."""
     folder.mkdir(parents=True, exist_ok=True)
-    csv_path, parquet_path = folder / f"{name}.csv", folder / f"{name}.parquet"
+    csv_path = folder / f"{name}.csv"
     connection.execute(f"create or replace temp table _export as {sql}")
     (rows,) = connection.execute("select count(*) from _export").fetchone()
     # Written to a temporary name and renamed, so a reader never sees half a file.
-    for path, options in ((csv_path, "format csv, header"), (parquet_path, "format parquet")):
-        partial = path.with_suffix(path.suffix + ".partial")
-        connection.execute(f"copy _export to {quote_literal(str(partial))} ({options})")
-        partial.replace(path)
+    partial = csv_path.with_suffix(".csv.partial")
+    connection.execute(f"copy _export to {quote_literal(str(partial))} (format csv, header)")
+    partial.replace(csv_path)
     connection.execute("drop table _export")
-    return rows, csv_path, parquet_path
+    return rows, csv_path
 
 
 @dg.asset(
@@ -42,22 +45,21 @@ def export_query(connection, sql: str, folder: Path, name: str) -> tuple[int, Pa
     deps=[dg.AssetKey(["marts", "nps_by_period"])],
     group_name=EXPORTS,
     owners=owners_of(EXPORTS),
-    kinds={"csv", "parquet"},
+    kinds={"csv"},
     automation_condition=dg.AutomationCondition.eager(),
     description=(
         "The monthly NPS per portal with its 95 % interval, response rate and change, as "
-        "CSV and Parquet files in NPS_EXPORT_DIR (default data/exports)."
+        "monthly_nps_by_portal.csv in NPS_EXPORT_DIR (default data/exports)."
     ),
 )
 def monthly_nps_by_portal(warehouse: DuckDBWarehouse) -> dg.MaterializeResult:
     with warehouse.connect() as connection:
-        rows, csv_path, parquet_path = export_query(
+        rows, csv_path = export_csv(
             connection, MONTHLY_NPS_BY_PORTAL_SQL, export_dir(), "monthly_nps_by_portal"
         )
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": rows,
             "csv": dg.MetadataValue.path(str(csv_path)),
-            "parquet": dg.MetadataValue.path(str(parquet_path)),
         }
     )

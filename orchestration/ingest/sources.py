@@ -165,17 +165,17 @@ def load_scanner(connection: duckdb.DuckDBPyConnection, dialect: Dialect) -> Non
         connection.execute("set sqlite_all_varchar = true")
 
 
-def attach_statements(location: SourceLocation, alias: str) -> list[str]:
-    """The SQL that attaches the source read-only under ``alias``.
+def attach_statements(location: SourceLocation, alias: str, *, read_only: bool = True) -> list[str]:
+    """The SQL that attaches the source under ``alias``, read-only unless told otherwise.
 
     Host, user and password go into a temporary secret; the ATTACH string holds
-    only the extra driver options from the URL.
+    only the extra driver options from the URL. Only the serving publication
+    attaches a database for writing (its PostgreSQL target).
     """
     quoted_alias = quote_identifier(alias, "duckdb")
+    mode = ", read_only" if read_only else ""
     if location.dialect is Dialect.SQLITE:
-        return [
-            f"attach {quote_literal(str(location.path))} as {quoted_alias} (type sqlite, read_only)"
-        ]
+        return [f"attach {quote_literal(str(location.path))} as {quoted_alias} (type sqlite{mode})"]
     secret = quote_identifier(f"{alias}_secret", "duckdb")
     fields = {
         "host": location.host,
@@ -191,8 +191,7 @@ def attach_statements(location: SourceLocation, alias: str) -> list[str]:
     kind = location.dialect.value
     return [
         f"create or replace temporary secret {secret} (type {kind}, {settings})",
-        f"attach {quote_literal(options)} as {quoted_alias} "
-        f"(type {kind}, secret {secret}, read_only)",
+        f"attach {quote_literal(options)} as {quoted_alias} (type {kind}, secret {secret}{mode})",
     ]
 
 

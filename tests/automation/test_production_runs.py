@@ -125,7 +125,6 @@ def test_scheduled_tick_runs_the_whole_pipeline_in_the_reporting_time_zone(scena
     assert figures["dagster/row_count"] == counted
     export = materialization(result, "exports/monthly_nps_by_portal")
     assert Path(export["csv"]).exists()
-    assert Path(export["parquet"]).exists()
 
 
 def test_portal_sensor_starts_an_incremental_run_when_a_response_is_edited(scenario):
