@@ -21,7 +21,7 @@ export DO_NOT_TRACK := 1
 export UV_COMPILE_BYTECODE := 1
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help setup demo demo-data dev test lint format validate clean bench-extract bench-models \
+.PHONY: help setup demo demo-data dev test lint format validate clean bench-extract bench-models bench-validation \
 	browser
 
 help:
@@ -44,6 +44,10 @@ setup: $(VENV)/.synced $(MANIFEST)
 
 demo-data: setup
 	$(BIN)/python -m orchestration.demo
+
+# The demo portals are a snapshot that ends on 2026-11-30: their freshness and
+# volume checks are judged as of the next morning unless NPS_QUALITY_AS_OF is set.
+demo dev: export NPS_QUALITY_AS_OF ?= 2026-12-01T06:00:00+01:00
 
 demo: demo-data
 	$(BIN)/dagster job execute -m orchestration.definitions -j nps_pipeline
@@ -86,6 +90,10 @@ bench-extract: setup
 # DuckDB query (not part of `make test`); BENCH_ARGS="--large 1000000" for a quick run.
 bench-models: setup
 	$(BIN)/python bench/models_benchmark.py $(BENCH_ARGS)
+
+# Validating a 10-million-row raw table next to the dbt build of the same data.
+bench-validation: setup
+	$(BIN)/python bench/validation_benchmark.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(TOOLS) $(DBT_DIR)/target data

@@ -13,7 +13,7 @@ from orchestration.followups.assets import detractor_followups_export
 from orchestration.followups.sensor import detractor_webhook_sensor
 from orchestration.ingest.assets import build_ingest_assets
 from orchestration.ingest.config import load_portals
-from orchestration.quality.checks import check_raw_survey_responses
+from orchestration.quality.checks import build_quality_checks
 from orchestration.resources import DuckDBWarehouse, dbt_resource
 from orchestration.serving.assets import build_serving_assets
 from orchestration.settings import portals_config_path, warehouse_path
@@ -33,7 +33,7 @@ def build_definitions() -> dg.Definitions:
             detractor_followups_export,
             *build_serving_assets(mart_keys),
         ],
-        asset_checks=[check_raw_survey_responses, *freshness_checks],
+        asset_checks=[*build_quality_checks(portals), *freshness_checks],
         jobs=[nps_pipeline_job],
         schedules=[build_daily_schedule()],
         sensors=[

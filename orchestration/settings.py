@@ -6,6 +6,7 @@ opened (see ``orchestration.ingest.config``), never stored or logged.
 """
 
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -128,3 +129,60 @@ def serving_pg_schema() -> str:
 def report_path() -> Path:
     """The HTML report (``NPS_REPORT_PATH``, default ``nps_report.html`` in the export folder)."""
     return _path_from_env("NPS_REPORT_PATH", export_dir() / "nps_report.html")
+
+
+def quality_dir() -> Path:
+    """The Great Expectations project with the Data Docs site (``NPS_QUALITY_DIR``).
+
+    Default ``quality/`` beside the warehouse; the site is
+    ``gx/uncommitted/data_docs/local_site/index.html`` inside it.
+    """
+    return _path_from_env("NPS_QUALITY_DIR", warehouse_path().parent / "quality")
+
+
+def raw_max_invalid_share() -> float:
+    """The share of bad raw rows above which a raw check fails and blocks the models.
+
+    ``NPS_RAW_MAX_INVALID_SHARE``, default 0.05. Below it, bad rows only warn:
+    the models quarantine them.
+    """
+    share = _number_from_env("NPS_RAW_MAX_INVALID_SHARE", 0.05, 0)
+    if share > 1:
+        raise ValueError(f"NPS_RAW_MAX_INVALID_SHARE={share:g} must be a share between 0 and 1")
+    return share
+
+
+def freshness_max_age_hours() -> float:
+    """How old a portal's newest response may be (``NPS_FRESHNESS_MAX_AGE_HOURS``, default 48)."""
+    return _number_from_env("NPS_FRESHNESS_MAX_AGE_HOURS", 48, 0)
+
+
+def volume_band() -> tuple[float, float]:
+    """The band for a day's responses, as ratios to the trailing median.
+
+    ``NPS_VOLUME_MIN_RATIO`` (default 0.5) and ``NPS_VOLUME_MAX_RATIO`` (default 2).
+    """
+    low = _number_from_env("NPS_VOLUME_MIN_RATIO", 0.5, 0)
+    high = _number_from_env("NPS_VOLUME_MAX_RATIO", 2.0, 0)
+    if high < low:
+        raise ValueError(f"NPS_VOLUME_MAX_RATIO={high:g} is below NPS_VOLUME_MIN_RATIO={low:g}")
+    return low, high
+
+
+def quality_as_of() -> datetime:
+    """The clock of the freshness, volume and future-timestamp checks, in UTC (naive).
+
+    ``NPS_QUALITY_AS_OF`` (ISO 8601; without an offset it is read as UTC), default
+    now. Set it to replay a past day, or for a data set that is a snapshot of one
+    (the demo ends on 2026-11-30).
+    """
+    value = os.environ.get("NPS_QUALITY_AS_OF")
+    if not value:
+        return datetime.now(UTC).replace(tzinfo=None)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"NPS_QUALITY_AS_OF={value!r} is not an ISO 8601 time") from None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment

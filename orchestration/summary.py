@@ -7,7 +7,10 @@ import sys
 
 import duckdb
 
-from orchestration.settings import export_dir, warehouse_path
+from orchestration.settings import export_dir, quality_dir, warehouse_path
+
+# Where Great Expectations builds its site inside the quality directory.
+DATA_DOCS_INDEX = "gx/uncommitted/data_docs/local_site/index.html"
 
 SUMMARY_QUERY = """
 with
@@ -112,6 +115,9 @@ def main() -> int:
         "Comments and follow-up: comment_themes, nps_theme_impact, detractor_followups, "
         f"repeat_respondent_movements; queue exports in {export_dir()}"
     )
+    data_docs = quality_dir() / DATA_DOCS_INDEX
+    if data_docs.exists():
+        print(f"Data Docs (data-quality validations): {data_docs}")
     print()
     print(format_summary(rows))
     return 0

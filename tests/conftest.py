@@ -21,6 +21,8 @@ from orchestration.settings import DBT_PROJECT_DIR
 
 # Small enough for a quick run, large enough that every defect kind occurs.
 TEST_DEMO_OPTIONS = DemoOptions(seed=20261203, responses=6_000)
+# The demo data ends on 2026-11-30; its freshness and volume are judged the next morning.
+TEST_QUALITY_AS_OF = "2026-12-01T06:00:00+01:00"
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ def pipeline_run(
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("NPS_WAREHOUSE_PATH", str(warehouse))
         patch.setenv("NPS_EXPORT_DIR", str(warehouse.parent / "exports"))
+        patch.setenv("NPS_QUALITY_AS_OF", TEST_QUALITY_AS_OF)
         patch.setenv("NPS_PORTAL_DEMO_SHOP_URL", f"sqlite:///{demo_portals['demo_shop']}")
         patch.setenv("NPS_PORTAL_DEMO_SAAS_URL", f"sqlite:///{demo_portals['demo_saas']}")
         started_at = datetime.now(UTC)

@@ -45,13 +45,22 @@ def reference(pipeline_run):
 
 
 def test_pipeline_run_succeeds_with_every_check_passing(pipeline_run):
-    """The job materializes every asset, and every asset check (GE and dbt tests) passes."""
+    """The job materializes every asset, and every asset check (GE and dbt tests) passes.
+
+    The one exception is the warning of the raw response suite, which reports the
+    demo's planted defects (tests/quality/test_demo_checks.py counts them).
+    """
     result = pipeline_run.result
     assert result.success
     evaluations = result.get_asset_check_evaluations()
     assert evaluations, "the run evaluated no asset checks"
     failed = [str(evaluation.check_name) for evaluation in evaluations if not evaluation.passed]
-    assert failed == []
+    assert failed == ["great_expectations_raw_survey_responses"]
+    assert all(
+        evaluation.severity == dg.AssetCheckSeverity.WARN
+        for evaluation in evaluations
+        if not evaluation.passed
+    )
     names = {evaluation.check_name for evaluation in evaluations}
     assert "great_expectations_raw_survey_responses" in names
     assert "assert_raw_responses_are_all_accounted_for" in names

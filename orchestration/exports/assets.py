@@ -8,6 +8,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from orchestration.automation.conditions import follows_checked_inputs
 from orchestration.groups import EXPORTS, owners_of
 from orchestration.ingest.sources import quote_literal
 from orchestration.resources import DuckDBWarehouse
@@ -46,7 +47,7 @@ def export_csv(connection, sql: str, folder: Path, name: str) -> tuple[int, Path
     group_name=EXPORTS,
     owners=owners_of(EXPORTS),
     kinds={"csv"},
-    automation_condition=dg.AutomationCondition.eager(),
+    automation_condition=follows_checked_inputs(),
     description=(
         "The monthly NPS per portal with its 95 % interval, response rate and change, as "
         "monthly_nps_by_portal.csv in NPS_EXPORT_DIR (default data/exports)."

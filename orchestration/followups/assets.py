@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from orchestration.automation.conditions import follows_checked_inputs
 from orchestration.followups.export import export_queue, read_queue
 from orchestration.groups import EXPORTS, owners_of
 from orchestration.resources import DuckDBWarehouse
@@ -16,7 +17,7 @@ QUEUE_ASSET_KEY = dg.AssetKey(["marts", "detractor_followups"])
     group_name=EXPORTS,
     owners=owners_of(EXPORTS),
     kinds={"csv", "json"},
-    automation_condition=dg.AutomationCondition.eager(),
+    automation_condition=follows_checked_inputs(),
     description=(
         "The follow-up queue (marts.detractor_followups) as detractor_followups.csv and "
         "detractor_followups.json in the export folder (NPS_EXPORT_DIR, default data/exports)."

@@ -9,6 +9,7 @@ portals and that dbt reads as its source.
 import dagster as dg
 from pydantic import Field
 
+from orchestration.automation.conditions import follows_checked_inputs
 from orchestration.groups import INGEST, owners_of
 from orchestration.ingest.backfill import (
     BACKFILL_FROM_TAG,
@@ -173,7 +174,7 @@ def _canonical_view_asset(entity: str, portals: list[Portal]) -> dg.AssetsDefini
         deps=[portal_asset_key(portal.name, entity) for portal in feeding],
         owners=owners_of(INGEST_GROUP),
         # The view follows its portal tables whenever one of them is loaded.
-        automation_condition=dg.AutomationCondition.eager(),
+        automation_condition=follows_checked_inputs(),
         description=(
             f"{ENTITIES[entity].description} All portals stacked under the canonical "
             "names; the dbt source of this entity."

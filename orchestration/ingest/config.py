@@ -9,7 +9,7 @@ name in the file cannot smuggle SQL into an extraction query.
 import os
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -28,6 +28,7 @@ SOURCE_IDENTIFIER_PATTERN = re.compile(
 DEFAULT_OVERLAP_MINUTES = 60
 DEFAULT_CONNECT_ATTEMPTS = 4
 DEFAULT_BACKOFF_SECONDS = 2.0
+DEFAULT_RESPONSE_WINDOW_DAYS = 30
 
 
 class PortalConfigError(ValueError):
@@ -44,6 +45,16 @@ class EntityMapping:
 
 
 @dataclass(frozen=True)
+class PortalQuality:
+    """What the data-quality checks expect of a portal's raw data (all optional)."""
+
+    live_since: date | None = None  # no invitation or response may be older
+    touchpoints: tuple[str, ...] = ()  # the known touchpoints; empty: not checked
+    channels: tuple[str, ...] = ()  # the known channels; empty: not checked
+    response_window_days: int = DEFAULT_RESPONSE_WINDOW_DAYS  # how long a survey is open
+
+
+@dataclass(frozen=True)
 class Portal:
     """One portal database and the mapping of its tables onto the contract."""
 
@@ -56,6 +67,7 @@ class Portal:
     overlap: timedelta = timedelta(minutes=DEFAULT_OVERLAP_MINUTES)
     connect_attempts: int = DEFAULT_CONNECT_ATTEMPTS
     backoff_seconds: float = DEFAULT_BACKOFF_SECONDS
+    quality: PortalQuality = PortalQuality()
 
     def connection_url(self) -> str:
         """The connection URL from the environment, else the default (demo only).
@@ -113,7 +125,9 @@ def parse_portals(document: Any, source: str = "portal configuration") -> list[P
 def _parse_portal(raw: Any, where: str) -> Portal:
     _require_mapping(raw, where)
     _reject_unknown_keys(
-        raw, {"name", "description", "connection", "timezone", "incremental", "entities"}, where
+        raw,
+        {"name", "description", "connection", "timezone", "incremental", "entities", "quality"},
+        where,
     )
     name = _require_string(raw, "name", where)
     if not PORTAL_NAME_PATTERN.match(name):
@@ -186,7 +200,41 @@ def _parse_portal(raw: Any, where: str) -> Portal:
         overlap=timedelta(minutes=overlap_minutes),
         connect_attempts=int(attempts),
         backoff_seconds=float(backoff_seconds),
+        quality=_parse_quality(raw.get("quality", {}), f"{where}.quality"),
     )
+
+
+def _parse_quality(raw: Any, where: str) -> PortalQuality:
+    _require_mapping(raw, where)
+    _reject_unknown_keys(
+        raw, {"live_since", "touchpoints", "channels", "response_window_days"}, where
+    )
+    live_since = raw.get("live_since")
+    if live_since is not None and not isinstance(live_since, date):
+        try:
+            live_since = date.fromisoformat(str(live_since))
+        except ValueError:
+            raise PortalConfigError(
+                f"{where}.live_since: '{live_since}' is not a date (YYYY-MM-DD)"
+            ) from None
+    if isinstance(live_since, datetime):
+        live_since = live_since.date()
+    window = _optional_number(
+        raw, "response_window_days", where, DEFAULT_RESPONSE_WINDOW_DAYS, 1, 3660, whole=True
+    )
+    return PortalQuality(
+        live_since=live_since,
+        touchpoints=_string_list(raw, "touchpoints", where),
+        channels=_string_list(raw, "channels", where),
+        response_window_days=int(window),
+    )
+
+
+def _string_list(raw: dict, key: str, where: str) -> tuple[str, ...]:
+    values = raw.get(key, [])
+    if not isinstance(values, list) or not all(isinstance(value, str) for value in values):
+        raise PortalConfigError(f"{where}.{key}: expected a list of texts")
+    return tuple(values)
 
 
 def _parse_entity(entity: str, raw: Any, where: str) -> EntityMapping:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from orchestration.automation.conditions import follows_checked_inputs
 from orchestration.groups import SERVING, owners_of
 from orchestration.resources import DuckDBWarehouse
 from orchestration.serving.parquet import export_parquet
@@ -48,7 +49,7 @@ def serving_asset(
         group_name=SERVING,
         owners=owners_of(SERVING),
         kinds=kinds,
-        automation_condition=dg.AutomationCondition.eager(),
+        automation_condition=follows_checked_inputs(),
         description=description,
         **options,
     )

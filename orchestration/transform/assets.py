@@ -15,6 +15,7 @@ from dagster_dbt import (
 )
 from dagster_dbt.asset_utils import default_group_from_dbt_resource_props
 
+from orchestration.automation.conditions import follows_checked_inputs
 from orchestration.groups import owners_of
 from orchestration.resources import DuckDBWarehouse, dbt_project
 from orchestration.settings import reporting_timezone
@@ -53,7 +54,7 @@ class NpsDbtTranslator(DagsterDbtTranslator):
         # Every model follows its inputs: when a portal table is loaded outside the
         # scheduled job (a sensor run, a manual load), the models above it are rebuilt.
         if dbt_resource_props["resource_type"] in {"model", "seed"}:
-            return dg.AutomationCondition.eager()
+            return follows_checked_inputs()
         return None
 
 

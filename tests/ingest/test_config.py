@@ -186,3 +186,33 @@ def test_unsupported_url_names_portal_and_variable_but_not_the_password(monkeypa
     assert "portal 'shop'" in str(error.value)
     assert "SHOP_URL" in str(error.value)
     assert "hunter2" not in str(error.value)
+
+
+def test_quality_rules_are_read_with_defaults():
+    [portal] = parse_portals(
+        _with(
+            lambda document: document["portals"][0].update(
+                quality={"live_since": "2025-12-01", "touchpoints": ["checkout"]}
+            )
+        )
+    )
+    assert portal.quality.live_since.isoformat() == "2025-12-01"
+    assert portal.quality.touchpoints == ("checkout",)
+    assert portal.quality.channels == ()
+    assert portal.quality.response_window_days == 30
+    [unconfigured] = parse_portals(copy.deepcopy(VALID))
+    assert unconfigured.quality.live_since is None
+
+
+@pytest.mark.parametrize(
+    ("quality", "message"),
+    [
+        ({"live_since": "soon"}, r"quality.live_since: 'soon' is not a date"),
+        ({"touchpoints": "checkout"}, r"quality.touchpoints: expected a list of texts"),
+        ({"response_window_days": 0}, r"quality.response_window_days"),
+        ({"owner": "me"}, r"quality: unknown keys: owner"),
+    ],
+)
+def test_invalid_quality_rules_name_the_place(quality, message):
+    with pytest.raises(PortalConfigError, match=message):
+        parse_portals(_with(lambda document: document["portals"][0].update(quality=quality)))
