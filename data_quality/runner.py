@@ -15,10 +15,13 @@ and are refused; suites express such rules as a query that aggregates first.
 """
 
 import copy
+import gc
 import math
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
+from pathlib import Path
 
 import duckdb
 import great_expectations as gx
@@ -31,6 +34,8 @@ from great_expectations.expectations.metadata_types import FailureSeverity
 
 DEFAULT_PART_ROWS = 500_000
 DEFAULT_EXAMPLE_COUNT = 5
+# Parts at least this large are released at once (a full collection costs time).
+COLLECT_AFTER_ROWS = 50_000
 
 # Expectations that judge each row (or row group of one key) on its own: their
 # counts add up over parts. Table shape expectations hold for every part alike.
@@ -152,48 +157,64 @@ def validate_table(
 ) -> SuiteOutcome:
     """Validates the rows of ``suite.query`` part by part and adds up the results.
 
-    The query runs once, into a temporary table that DuckDB may spill to disk;
-    each part is read from it into pandas, so memory holds at most one part.
+    The query runs once, into a Parquet file in a temporary folder, so that
+    DuckDB holds no rows in memory while pandas does; each part is read from
+    the file, validated and released before the next, so memory holds one part.
     """
     check_suite_can_be_split(suite)
-    staged = f'"_validation_{suite.name}"'
     keys = ", ".join(f'"{column}"' for column in suite.key_columns)
-    connection.execute(f"create or replace temp table {staged} as {suite.query}")
-    try:
-        (row_count,) = connection.execute(f"select count(*) from {staged}").fetchone()
+    validator = PartValidator(suite, example_count)
+    with tempfile.TemporaryDirectory(prefix="nps-validation-") as folder:
+        staged = Path(folder) / "rows.parquet"
+        connection.execute(f"copy ({suite.query}) to '{staged}' (format parquet)")
+        (row_count,) = connection.execute(f"select count(*) from '{staged}'").fetchone()
         part_count = max(1, math.ceil(row_count / part_rows))
+        sources = [f"'{staged}'"]
+        if row_count:
+            # One file per part, written in one pass, so that each part reads only its rows.
+            parts = Path(folder) / "parts"
+            connection.execute(
+                f"copy (select *, hash({keys}) % {part_count} as _part from '{staged}') "
+                f"to '{parts}' (format parquet, partition_by (_part))"
+            )
+            staged.unlink()
+            sources = [
+                f"read_parquet('{part}/*.parquet', hive_partitioning = false)"
+                for part in sorted(parts.iterdir())
+            ]
         results = []
-        for part in range(part_count):
-            frame = connection.execute(
-                f"select * from {staged} where hash({keys}) % {part_count} = {part}"
-            ).df()
-            results.append(validate_dataframe(frame, suite, example_count))
-    finally:
-        connection.execute(f"drop table if exists {staged}")
+        for source in sources:
+            frame = connection.execute(f"select * from {source}").df()
+            results.append(validator.validate(frame))
+            # Great Expectations' objects hold the frame in reference cycles:
+            # collect them now, or large parts pile up until the collector runs.
+            if len(frame) >= COLLECT_AFTER_ROWS:
+                del frame
+                gc.collect()
     return combine_part_results(suite.name, row_count, results, example_count)
 
 
-def validate_dataframe(
-    frame: pd.DataFrame, suite: TableSuite, example_count: int = DEFAULT_EXAMPLE_COUNT
-) -> ExpectationSuiteValidationResult:
-    """Runs ``suite`` on one DataFrame in an ephemeral context (no files, no network)."""
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    batch_definition = (
-        context.data_sources.add_pandas("warehouse")
-        .add_dataframe_asset(suite.name)
-        .add_batch_definition_whole_dataframe("part")
-    )
-    expectation_suite = context.suites.add(suite.expectation_suite())
-    batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
-    return batch.validate(
-        expectation_suite,
-        result_format={
+class PartValidator:
+    """One ephemeral Great Expectations context (no files, no network) for all parts of a suite."""
+
+    def __init__(self, suite: TableSuite, example_count: int = DEFAULT_EXAMPLE_COUNT):
+        context = gx.get_context(mode="ephemeral")
+        context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        self._batch_definition = (
+            context.data_sources.add_pandas("warehouse")
+            .add_dataframe_asset(suite.name)
+            .add_batch_definition_whole_dataframe("part")
+        )
+        self._suite = context.suites.add(suite.expectation_suite())
+        self._result_format = {
             "result_format": "SUMMARY",
             "unexpected_index_column_names": list(suite.key_columns),
             "partial_unexpected_count": example_count,
-        },
-    )
+        }
+
+    def validate(self, frame: pd.DataFrame) -> ExpectationSuiteValidationResult:
+        batch = self._batch_definition.get_batch(batch_parameters={"dataframe": frame})
+        return batch.validate(self._suite, result_format=self._result_format)
 
 
 def combine_part_results(
@@ -248,7 +269,8 @@ def _combine_expectation(items: list, example_count: int) -> tuple[ExpectationOu
     missing_count = sum(item.result.get("missing_count") or 0 for item in items)
     judged = element_count - missing_count
     share = unexpected_count / judged if judged else 0.0
-    mostly = configuration.kwargs.get("mostly") or 1.0
+    mostly = configuration.kwargs.get("mostly")
+    mostly = 1.0 if mostly is None else mostly
     # The same tolerance as Great Expectations' own comparison of floats.
     success = judged == 0 or (1.0 - share) >= mostly - 1e-12
 

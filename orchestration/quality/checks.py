@@ -31,8 +31,9 @@ from orchestration.settings import (
     volume_band,
 )
 
-# Metadata entries stay readable in the UI: details for this many expectations.
-MAX_DETAILED_EXPECTATIONS = 12
+# Metadata stays readable in the UI: details for this many rules with bad rows
+# (more than any suite has today).
+MAX_DETAILED_RULES = 20
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,13 @@ def describe(outcome: SuiteOutcome) -> str:
 
 
 def outcome_metadata(outcome: SuiteOutcome) -> dict[str, dg.MetadataValue]:
-    """Counts per expectation, so that the check's history plots in the UI."""
+    """Counts per rule, so that the check's history plots in the UI.
+
+    A raw rule and its tolerated twin count the same rows, so each rule with bad
+    rows gets one set of entries: its count, share, a few example keys, and its
+    verdict (``warning`` when only the strict form failed, ``error`` when the
+    tolerated share was exceeded too).
+    """
     metadata: dict[str, dg.MetadataValue] = {
         "status": dg.MetadataValue.text(outcome.status.value),
         "rows_validated": dg.MetadataValue.int(outcome.row_count),
@@ -157,17 +164,22 @@ def outcome_metadata(outcome: SuiteOutcome) -> dict[str, dg.MetadataValue]:
         "expectations": dg.MetadataValue.int(len(outcome.outcomes)),
         "expectations_failed": dg.MetadataValue.int(len(outcome.failed)),
     }
-    with_bad_rows = [item for item in outcome.outcomes if item.unexpected_count]
-    for item in with_bad_rows[:MAX_DETAILED_EXPECTATIONS]:
-        metadata[f"{item.label} ({item.severity}) unexpected_count"] = dg.MetadataValue.int(
-            item.unexpected_count
+    rules: dict[str, list] = {}
+    for item in outcome.outcomes:
+        if item.unexpected_count:
+            rules.setdefault(item.label, []).append(item)
+    for label, items in list(rules.items())[:MAX_DETAILED_RULES]:
+        first = items[0]
+        failed = {item.severity for item in items if not item.success}
+        verdict = "error" if "critical" in failed else "warning" if failed else "tolerated"
+        metadata[f"{label} unexpected_count"] = dg.MetadataValue.int(first.unexpected_count)
+        metadata[f"{label} unexpected_share"] = dg.MetadataValue.float(
+            round(first.unexpected_share or 0.0, 6)
         )
-        metadata[f"{item.label} ({item.severity}) unexpected_share"] = dg.MetadataValue.float(
-            round(item.unexpected_share or 0.0, 6)
+        metadata[f"{label} examples"] = dg.MetadataValue.json(
+            json.loads(json.dumps(list(first.examples), default=str))
         )
-        metadata[f"{item.label} ({item.severity}) examples"] = dg.MetadataValue.json(
-            json.loads(json.dumps(list(item.examples), default=str))
-        )
+        metadata[f"{label} verdict"] = dg.MetadataValue.text(verdict)
     return metadata
 
 

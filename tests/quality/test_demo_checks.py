@@ -82,7 +82,7 @@ def test_raw_response_warnings_count_the_planted_defects(evaluations, source_def
     metadata = evaluations["great_expectations_raw_survey_responses"].metadata
 
     def count(label: str) -> int:
-        entry = metadata.get(f"{label} (warning) unexpected_count")
+        entry = metadata.get(f"{label} unexpected_count")
         return 0 if entry is None else entry.value
 
     assert source_defects["score"] > 0
@@ -99,7 +99,8 @@ def test_raw_response_warnings_count_the_planted_defects(evaluations, source_def
         count("expect_column_values_to_be_between[days_beyond_response_window]")
         == source_defects["beyond_window"]
     )
-    examples = metadata["expect_column_values_to_match_regex[score] (warning) examples"].value
+    assert metadata["expect_column_values_to_match_regex[score] verdict"].value == "warning"
+    examples = metadata["expect_column_values_to_match_regex[score] examples"].value
     assert examples
     assert {"portal", "response_id"} <= set(examples[0])
     assert metadata["data_docs_page"].value.startswith("file://")

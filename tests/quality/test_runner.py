@@ -63,7 +63,7 @@ def independent_counts(connection: duckdb.DuckDBPyConnection) -> dict[str, int]:
     }
 
 
-@pytest.mark.parametrize("part_rows", [ROWS * 10, 333, 17])
+@pytest.mark.parametrize("part_rows", [ROWS * 10, 333, 41])
 def test_counts_do_not_depend_on_the_parts(connection, part_rows):
     outcome = validate_table(connection, responses_suite(), part_rows=part_rows)
     expected = independent_counts(connection)

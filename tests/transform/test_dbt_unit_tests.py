@@ -27,7 +27,7 @@ def unit_test_results(pipeline_run, tmp_path_factory) -> dict[str, str]:
         "test_each_defect_gets_its_quarantine_reason",
         "test_comments_are_tagged_with_every_theme_they_mention",
         "test_theme_impact_arithmetic",
-        "test_followup_due_time_and_overdue_flag_follow_the_sla_and_the_case",
+        "test_followup_due_time_and_overdue_flag_follow_the_sla",
     ],
 )
 def test_dbt_unit_test_passes(unit_test_results, test_name):
