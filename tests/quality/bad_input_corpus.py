@@ -358,8 +358,8 @@ _RESPONSES = [
         None,
         3,
         None,
-        "2027-07-09 12:00:00",
-        "2027-07-09 12:00:00",
+        "2026-07-09 12:00:00",
+        "2026-07-09 12:00:00",
         None,
         "answered 400 days after the invitation",
         defects=("responded_long_after_invitation",),
@@ -436,9 +436,9 @@ _RESPONSES = [
         defects=("invalid_utf8",),
     ),
     # score_out_of_range
-    _bad("R-11", "I-26", 11, "score_out_of_range", "score 11"),
-    _bad("R-MINUS1", "I-26", -1, "score_out_of_range", "score -1"),
-    _bad("R-100", "I-26", "100", "score_out_of_range", "score '100'"),
+    _bad("R-SCORE-11", "I-26", 11, "score_out_of_range", "score 11"),
+    _bad("R-SCORE-MINUS1", "I-26", -1, "score_out_of_range", "score -1"),
+    _bad("R-SCORE-100", "I-26", "100", "score_out_of_range", "score '100'"),
     # responded_at_invalid
     _bad("R-NOTIME", "I-27", 9, "responded_at_invalid", "no response time", answered=None),
     _bad(
