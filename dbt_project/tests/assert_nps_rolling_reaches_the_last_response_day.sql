@@ -2,8 +2,11 @@
     The rolling calendar covers every day from the first to the last response
     day. It is built from a fixed number of day offsets; a history longer than
     that would otherwise end the table early without a word. Returns a row when
-    the last day of nps_rolling is not the last day with a response.
+    the last day of nps_rolling is not the last day with a response. The meta
+    shows it as an asset check of nps_rolling.
 #}
+
+{{ config(meta={'dagster': {'ref': {'name': 'nps_rolling'}}}) }}
 
 with
 

@@ -79,7 +79,8 @@ CP1252_REPAIRED = "\u201cTeuer\u201d \u2013 50 \u20ac"
 MIXED_BYTES = InvalidText("Grüße ".encode() + "café".encode("latin-1"))
 MIXED_REPAIRED = "Grüße café"
 BLOB_BYTES = Blob(bytes.fromhex("DEADBEEF"))
-BLOB_REPAIRED = "\u00de\u00ad\u00be\u00ef"
+# DE AD happens to be a valid UTF-8 sequence (U+07AD) and stays one; BE and EF do not.
+BLOB_REPAIRED = "\u07ad\u00be\u00ef"
 SEGMENT_LATIN1 = InvalidText("Großkunde".encode("latin-1"))
 
 assert len(LONG_COMMENT) == 10_000
@@ -166,7 +167,9 @@ _INVITATIONS = [
     ("I-DUPSUB", "C-01", "delivery", "email", "2026-06-02 12:00:00"),
     ("I-EDIT", "C-02", "checkout", "onsite", "2026-06-03 12:00:00"),
     ("I-LATE", "C-03", "delivery", "email", "2025-06-04 12:00:00"),
-    ("I-EARLY", "C-04", "checkout", "email", "2026-07-01 12:00:00"),
+    # Sent after its answer; both in the last month, so that the report shows C-04's segment.
+    ("I-EARLY", "C-04", "checkout", "email", "2026-07-20 12:00:00"),
+    ("I-JULY", "C-06", "delivery", "email", "2026-07-05 12:00:00"),
     ("I-1970", "C-OLD", "checkout", "email", "1970-01-01 00:00:00"),
     ("I-1999", "C-OLD", "delivery", "email", "1999-12-31 23:59:59"),
     ("I-ODD", "C-05", "carrier_pigeon", "smoke_signal", "2026-06-05 12:00:00"),
@@ -295,6 +298,17 @@ _RESPONSES = [
     _good(20, "6", "meh", note="ordinary detractor"),
     # One counted response per answered odd invitation.
     _Response(
+        "R-JULY",
+        "I-JULY",
+        None,
+        8,
+        "</text><script>alert(2)</script>",
+        "2026-07-05 13:00:00",
+        "2026-07-05 13:00:00",
+        None,
+        "markup in the comment, in the last month",
+    ),
+    _Response(
         "R-ODD",
         "I-ODD",
         None,
@@ -346,8 +360,8 @@ _RESPONSES = [
         None,
         9,
         None,
-        "2026-06-20 10:00:00",
-        "2026-06-20 10:00:00",
+        "2026-07-10 10:00:00",
+        "2026-07-10 10:00:00",
         None,
         "answered before the invitation was sent",
         defects=("responded_before_invitation",),
@@ -599,6 +613,7 @@ def _defect_counts() -> dict[str, dict[str, int]]:
         "response_id_duplicate_rows": sum(
             1 for r in responses if r.answer_ref is not None and ids[r.answer_ref] > 1
         ),
+        "response_id_duplicated_ids": sum(count > 1 for count in ids.values()),
         "invitation_id_null": sum(r.invite_ref is None for r in responses),
         "invitation_id_unknown": sum(
             r.invite_ref is not None and r.invite_ref not in invitations for r in responses
@@ -638,6 +653,7 @@ def _defect_counts() -> dict[str, dict[str, int]]:
         "invitation_id_duplicate_rows": sum(
             1 for row in _INVITATIONS if row[0] is not None and invitation_ids[row[0]] > 1
         ),
+        "invitation_id_duplicated_ids": sum(count > 1 for count in invitation_ids.values()),
         "customer_id_unknown": sum(row[1] not in customer_ids for row in _INVITATIONS),
         "unknown_touchpoint": sum(row[2] not in KNOWN_TOUCHPOINTS for row in _INVITATIONS),
         "unknown_channel": sum(row[3] not in KNOWN_CHANNELS for row in _INVITATIONS),
@@ -651,6 +667,7 @@ def _defect_counts() -> dict[str, dict[str, int]]:
         "customer_id_duplicate_rows": sum(
             1 for row in _CUSTOMERS if row[0] is not None and customer_ids[row[0]] > 1
         ),
+        "customer_id_duplicated_ids": sum(count > 1 for count in customer_ids.values()),
         "test_accounts": sum(row[5] == "1" for row in _CUSTOMERS),
         "segment_invalid_utf8": sum(isinstance(row[1], bytes) for row in _CUSTOMERS),
         "signed_up_at_unparseable": sum(row[4] == "not a date" for row in _CUSTOMERS),
@@ -661,6 +678,7 @@ def _defect_counts() -> dict[str, dict[str, int]]:
     response_ids = {r.answer_ref for r in responses}
     followup_counts = {
         "response_id_unknown": sum(row[1] not in response_ids for row in _CASES),
+        "status_unknown": sum(row[2] not in {"open", "contacted", "resolved"} for row in _CASES),
     }
     return {
         "survey_responses": response_counts,
