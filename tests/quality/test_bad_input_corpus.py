@@ -284,3 +284,31 @@ def test_followup_queue_and_exports_keep_the_hostile_text(bad_input_run):
     assert html.escape("<script>alert(1)</script>") in report
     assert corpus.SQL_DROP not in report
     assert html.escape(corpus.SQL_DROP) in report
+
+
+def test_postgres_publication_replaces_nul_characters(bad_input_run):
+    """PostgreSQL text cannot hold NUL: the publication writes U+FFFD in its place."""
+    from orchestration.serving.postgres import NUL_REPLACEMENT, publish_to_postgres
+    from tests.ingest.servers import (
+        ServerUnavailableError,
+        create_postgres_database,
+        drop_postgres_database,
+    )
+
+    try:
+        database = create_postgres_database()
+    except ServerUnavailableError as error:
+        pytest.fail(str(error))
+    try:
+        serving = bad_input_run.warehouse.parent / "serving" / "nps.duckdb"
+        publication = publish_to_postgres(serving, database.url, "bi_corpus")
+        assert (
+            publication.row_counts["fct_survey_responses"]
+            == (bad_input_run.expectation.reasons[None])
+        )
+        comment = database.scalar(
+            "select comment_text from bi_corpus.fct_survey_responses where response_id = 'R-06'"
+        )
+        assert comment == corpus.NUL_TEXT.replace("\x00", NUL_REPLACEMENT)
+    finally:
+        drop_postgres_database(database)
