@@ -38,6 +38,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from orchestration.ingest.text_repair import decode_text
+
 PORTAL = "bad_input"
 DATABASE_NAME = "bad_input.sqlite"
 CONFIG_NAME = "bad_input_portals.yaml"
@@ -590,8 +592,6 @@ def _text(value: object) -> str | None:
     if value is None:
         return None
     if isinstance(value, bytes):
-        from orchestration.ingest.text_repair import decode_text
-
         return decode_text(bytes(value))
     return str(value)
 
