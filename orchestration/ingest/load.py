@@ -103,6 +103,8 @@ def load_portal_entity(
     mapping = portal.entities[entity]
     location = portal.source_location()
     alias = f"portal_{portal.name}"
+    # Where the rows of a table with text that is not UTF-8 are read from once repaired.
+    repaired_view = f"_repaired__{alias}"
     configure_session(connection)
     state = read_state(connection, portal.name, entity)
 
@@ -210,7 +212,6 @@ def load_portal_entity(
             return result, after
 
         repaired_values = 0
-        repaired_view = f"_repaired__{alias}"
         try:
             try:
                 result, after = write_rows(inspection)
@@ -238,7 +239,7 @@ def load_portal_entity(
             ) from None
     finally:
         with contextlib.suppress(duckdb.Error):
-            connection.unregister(f"_repaired__{alias}")
+            connection.unregister(repaired_view)
         detach_source(connection, alias)
 
     return LoadReport(
