@@ -10,9 +10,9 @@
     row of a duplicate submission, which is not counted). A response without a
     case is 'open', and so is one whose case has a status other than contacted
     or resolved: a case the pipeline cannot read keeps the customer in the
-    queue rather than dropping out of it. Due time: response time plus var('followup_sla_hours').
-    Overdue: still open (nobody has contacted the customer) after the due time,
-    judged at build time.
+    queue rather than dropping out of it. Due time: response time plus
+    var('followup_sla_hours'). Overdue: still open (nobody has contacted the
+    customer) after the due time, judged at build time.
 #}
 
 {%- set queued_categories = ['detractor', 'passive'] if var('followup_include_passives')
