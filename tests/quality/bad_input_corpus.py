@@ -108,8 +108,13 @@ class CorpusExpectation:
     ``responses`` has one entry per raw response row, in the order of the
     source table. ``defect_counts`` maps a canonical table (``survey_responses``,
     ``survey_invitations``, ``customers``, ``detractor_followups``) to the number
-    of its raw rows with each defect kind; every kind a table can have is listed,
-    with 0 where none occurs.
+    of its raw rows with each defect kind (``*_duplicated_ids`` count ids, not
+    rows); every kind is listed, with 0 where none occurs. The counts are
+    computed from the rows written, so they stay right when a row is added. On
+    ``raw.survey_responses``, for example, a check that scores are the texts
+    '0' to '10' finds ``score_not_in_0_10`` values, one that response ids are
+    present finds ``response_id_null`` rows, and one that (portal, response_id)
+    is unique finds ``response_id_repeated_rows_null_included`` rows.
     """
 
     portal: str
@@ -600,6 +605,7 @@ def _defect_counts() -> dict[str, dict[str, int]]:
     """Rows per defect kind and table, computed from the rows above."""
     responses = _RESPONSES
     ids = Counter(r.answer_ref for r in responses if r.answer_ref is not None)
+    all_ids = Counter(r.answer_ref for r in responses)
     invitations = {row[0]: row for row in _INVITATIONS if row[0] is not None}
     invitation_ids = Counter(row[0] for row in _INVITATIONS if row[0] is not None)
     customer_ids = Counter(row[0] for row in _CUSTOMERS if row[0] is not None)
@@ -614,6 +620,11 @@ def _defect_counts() -> dict[str, dict[str, int]]:
             1 for r in responses if r.answer_ref is not None and ids[r.answer_ref] > 1
         ),
         "response_id_duplicated_ids": sum(count > 1 for count in ids.values()),
+        # The same with NULL read as one more id, as a compound-uniqueness check
+        # over (portal, response_id) counts it.
+        "response_id_repeated_rows_null_included": sum(
+            1 for r in responses if all_ids[r.answer_ref] > 1
+        ),
         "invitation_id_null": sum(r.invite_ref is None for r in responses),
         "invitation_id_unknown": sum(
             r.invite_ref is not None and r.invite_ref not in invitations for r in responses
