@@ -33,6 +33,7 @@ not part of a valid UTF-8 sequence is read as Windows-1252 (see
 text the warehouse must show after repair and masking.
 """
 
+import re
 import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
@@ -50,6 +51,8 @@ KNOWN_TOUCHPOINTS = frozenset({"checkout", "delivery", "ticket_closed", "in_app"
 KNOWN_CHANNELS = frozenset({"email", "onsite", "in_app_widget"})
 # No response or invitation of this portal can be older than this.
 PORTAL_STARTED_AT = "2020-01-01 00:00:00"
+# How long a survey stays open after its invitation.
+RESPONSE_WINDOW_DAYS = 30
 VALID_SCORES = frozenset(str(score) for score in range(11))
 
 
@@ -553,6 +556,11 @@ portals:
       attempts: 1
       backoff_seconds: 0
     timezone: UTC
+    quality:
+      live_since: {{live_since}}
+      touchpoints: [{{touchpoints}}]
+      channels: [{{channels}}]
+      response_window_days: {{response_window_days}}
     entities:
       customers:
         table: clients
@@ -601,6 +609,17 @@ def _text(value: object) -> str | None:
     return str(value)
 
 
+def _score_unreadable(value: object) -> bool:
+    """Whether staging would not read the score as a whole number 0-10."""
+    text = _text(value)
+    if text is None:
+        return True
+    text = text.strip(" ")
+    if not re.fullmatch(r"[+-]?[0-9]{1,9}(\.0+)?", text):
+        return True
+    return not 0 <= int(float(text)) <= 10
+
+
 def _defect_counts() -> dict[str, dict[str, int]]:
     """Rows per defect kind and table, computed from the rows above."""
     responses = _RESPONSES
@@ -609,6 +628,8 @@ def _defect_counts() -> dict[str, dict[str, int]]:
     invitations = {row[0]: row for row in _INVITATIONS if row[0] is not None}
     invitation_ids = Counter(row[0] for row in _INVITATIONS if row[0] is not None)
     customer_ids = Counter(row[0] for row in _CUSTOMERS if row[0] is not None)
+    all_invitation_ids = Counter(row[0] for row in _INVITATIONS)
+    all_customer_ids = Counter(row[0] for row in _CUSTOMERS)
 
     def score_text(value: object) -> str | None:
         return None if value is None else _text(value)
@@ -630,11 +651,15 @@ def _defect_counts() -> dict[str, dict[str, int]]:
             r.invite_ref is not None and r.invite_ref not in invitations for r in responses
         ),
         "score_null": sum(r.score is None for r in responses),
+        # Missing, or not a whole number 0-10 as staging reads scores (NULL included).
+        "score_unreadable": sum(_score_unreadable(r.score) for r in responses),
         # Non-null scores other than the texts '0' to '10' (what a strict value set sees).
         "score_not_in_0_10": sum(
             r.score is not None and score_text(r.score) not in VALID_SCORES for r in responses
         ),
         "responded_at_null": sum(r.answered is None for r in responses),
+        # Missing or not a timestamp (NULL included).
+        "responded_at_unreadable": sum(r.reason == "responded_at_invalid" for r in responses),
         "responded_at_unparseable": sum(
             r.reason == "responded_at_invalid" and r.answered is not None for r in responses
         ),
@@ -647,6 +672,7 @@ def _defect_counts() -> dict[str, dict[str, int]]:
         "responded_before_invitation": sum(
             "responded_before_invitation" in r.defects for r in responses
         ),
+        # Answered more than RESPONSE_WINDOW_DAYS after the invitation.
         "responded_long_after_invitation": sum(
             "responded_long_after_invitation" in r.defects for r in responses
         ),
@@ -665,6 +691,9 @@ def _defect_counts() -> dict[str, dict[str, int]]:
             1 for row in _INVITATIONS if row[0] is not None and invitation_ids[row[0]] > 1
         ),
         "invitation_id_duplicated_ids": sum(count > 1 for count in invitation_ids.values()),
+        "invitation_id_repeated_rows_null_included": sum(
+            1 for row in _INVITATIONS if all_invitation_ids[row[0]] > 1
+        ),
         "customer_id_unknown": sum(row[1] not in customer_ids for row in _INVITATIONS),
         "unknown_touchpoint": sum(row[2] not in KNOWN_TOUCHPOINTS for row in _INVITATIONS),
         "unknown_channel": sum(row[3] not in KNOWN_CHANNELS for row in _INVITATIONS),
@@ -679,6 +708,9 @@ def _defect_counts() -> dict[str, dict[str, int]]:
             1 for row in _CUSTOMERS if row[0] is not None and customer_ids[row[0]] > 1
         ),
         "customer_id_duplicated_ids": sum(count > 1 for count in customer_ids.values()),
+        "customer_id_repeated_rows_null_included": sum(
+            1 for row in _CUSTOMERS if all_customer_ids[row[0]] > 1
+        ),
         "test_accounts": sum(row[5] == "1" for row in _CUSTOMERS),
         "segment_invalid_utf8": sum(isinstance(row[1], bytes) for row in _CUSTOMERS),
         "signed_up_at_unparseable": sum(row[4] == "not a date" for row in _CUSTOMERS),
@@ -740,7 +772,16 @@ def write_bad_input_corpus(directory: Path) -> CorpusExpectation:
         connection.close()
 
     config = directory / CONFIG_NAME
-    config.write_text(_CONFIG.format(database=database), encoding="utf-8")
+    config.write_text(
+        _CONFIG.format(
+            database=database,
+            live_since=PORTAL_STARTED_AT[:10],
+            touchpoints=", ".join(sorted(KNOWN_TOUCHPOINTS)),
+            channels=", ".join(sorted(KNOWN_CHANNELS)),
+            response_window_days=RESPONSE_WINDOW_DAYS,
+        ),
+        encoding="utf-8",
+    )
 
     responses = tuple(
         ExpectedResponse(
