@@ -107,6 +107,7 @@ def report_metadata(report: LoadReport) -> dict[str, dg.MetadataValue]:
         "ignored_source_columns": dg.MetadataValue.text(
             ", ".join(report.ignored_columns) or "none"
         ),
+        "repaired_text_values": dg.MetadataValue.int(report.repaired_text_values),
     }
 
 

@@ -3,7 +3,9 @@
 Every value is cast to text on the way in, so a score stored as ``'ten'`` or a
 timestamp in an odd format reaches the raw layer exactly as the portal holds it;
 dbt staging decides what is valid. SQLite columns are read as text by the
-scanner itself, so SQLite's loose typing cannot fail a load either.
+scanner itself, so SQLite's loose typing cannot fail a load either; SQLite text
+that is not valid UTF-8 fails the read and is loaded repaired instead (see
+``orchestration.ingest.text_repair``).
 
 A full load reads the attached table through DuckDB, which splits a PostgreSQL
 table into page ranges read in parallel. An incremental load sends one query in
@@ -42,6 +44,9 @@ class SourceInspection:
     columns: dict[str, str]  # canonical column -> the source column's own spelling
     ignored_columns: tuple[str, ...]  # source columns no canonical column maps
     watermark_kind: WatermarkKind | None  # None when updated_at is not mapped
+    # SQLite hands DuckDB its bytes unchecked; text that is not UTF-8 must fail the read
+    # (and be repaired, see text_repair) instead of reaching a warehouse table.
+    check_utf8: bool = False
 
 
 def _find_table(
@@ -124,6 +129,7 @@ def inspect_source(
         columns=columns,
         ignored_columns=tuple(name for name in present if name not in mapped),
         watermark_kind=kind,
+        check_utf8=location.dialect is Dialect.SQLITE,
     )
 
 
@@ -141,6 +147,9 @@ def text_select_list(inspection: SourceInspection, entity: str) -> str:
             if source
             else "cast(null as varchar)"
         )
+        if source and inspection.check_utf8:
+            # decode() refuses bytes that are not UTF-8; a plain cast would pass them on.
+            expression = f"decode(encode({expression}))"
         if source and column in free_text:
             expression = mask_sql(expression)
         selected.append(f"{expression} as {quote_identifier(column, 'duckdb')}")

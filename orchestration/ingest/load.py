@@ -5,6 +5,7 @@ run exactly what the assets run.
 """
 
 import contextlib
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,12 +17,25 @@ from orchestration.ingest.backfill import UpdatedRange, range_bounds
 from orchestration.ingest.config import Portal
 from orchestration.ingest.extract import (
     PortalExtractionError,
+    SourceInspection,
     full_extract_query,
     incremental_extract_query,
     inspect_source,
 )
-from orchestration.ingest.sources import attach_source, detach_source, redact
+from orchestration.ingest.sources import (
+    Dialect,
+    SourceLocation,
+    attach_source,
+    detach_source,
+    quote_identifier,
+    redact,
+)
+from orchestration.ingest.text_repair import (
+    is_invalid_unicode_error,
+    register_repaired_sqlite_table,
+)
 from orchestration.ingest.warehouse import (
+    LoadResult,
     commit_replacement,
     discard_incoming,
     latest_updated_at,
@@ -57,6 +71,8 @@ class LoadReport:
     watermark_after: str | None
     ignored_columns: tuple[str, ...]
     seconds: float
+    # Values that were not valid UTF-8 and were read as Windows-1252 (see text_repair).
+    repaired_text_values: int = 0
 
 
 def configure_session(connection: duckdb.DuckDBPyConnection) -> None:
@@ -87,6 +103,8 @@ def load_portal_entity(
     mapping = portal.entities[entity]
     location = portal.source_location()
     alias = f"portal_{portal.name}"
+    # Where the rows of a table with text that is not UTF-8 are read from once repaired.
+    repaired_view = f"_repaired__{alias}"
     configure_session(connection)
     state = read_state(connection, portal.name, entity)
 
@@ -123,7 +141,8 @@ def load_portal_entity(
         before = state.watermark if state else None
         cap = watermark_cap(kind, portal.timezone, now or datetime.now(UTC)) if kind else None
         extracted_at = utc_now_naive()
-        try:
+
+        def write_rows(inspection: SourceInspection) -> tuple[LoadResult, str | None]:
             if plan.mode is LoadMode.FULL:
                 sql, parameters = full_extract_query(inspection, entity)
                 result = replace_portal_table(
@@ -190,6 +209,27 @@ def load_portal_entity(
                 loaded_at=extracted_at,
             )
             connection.commit()
+            return result, after
+
+        repaired_values = 0
+        try:
+            try:
+                result, after = write_rows(inspection)
+            except duckdb.Error as error:
+                if location.dialect is not Dialect.SQLITE or not is_invalid_unicode_error(error):
+                    raise
+                # Text that is not UTF-8: read the table again, repaired, and load that.
+                _rollback_quietly(connection)
+                discard_incoming(connection, portal.name, entity)
+                inspection, repaired_values = _with_repaired_text(
+                    connection, inspection, location, repaired_view
+                )
+                if log is not None:
+                    log(
+                        f"portal {portal.name}: {repaired_values} value(s) of {mapping.table} "
+                        "were not valid UTF-8; read with their invalid bytes as Windows-1252"
+                    )
+                result, after = write_rows(inspection)
         except duckdb.Error as error:
             _rollback_quietly(connection)
             discard_incoming(connection, portal.name, entity)
@@ -198,6 +238,8 @@ def load_portal_entity(
                 f"portal '{portal.name}': reading {entity} from '{mapping.table}' failed: {cause}"
             ) from None
     finally:
+        with contextlib.suppress(duckdb.Error):
+            connection.unregister(repaired_view)
         detach_source(connection, alias)
 
     return LoadReport(
@@ -212,7 +254,23 @@ def load_portal_entity(
         watermark_after=after,
         ignored_columns=inspection.ignored_columns,
         seconds=round(time.perf_counter() - started, 3),
+        repaired_text_values=repaired_values,
     )
+
+
+def _with_repaired_text(
+    connection: duckdb.DuckDBPyConnection,
+    inspection: SourceInspection,
+    location: SourceLocation,
+    view: str,
+) -> tuple[SourceInspection, int]:
+    """The inspection, reading from a view of the SQLite table's repaired rows instead."""
+    columns = list(dict.fromkeys(inspection.columns.values()))
+    repaired = register_repaired_sqlite_table(
+        connection, view, location.path, inspection.native_table, columns
+    )
+    table_ref = quote_identifier(view, "duckdb")
+    return dataclasses.replace(inspection, table_ref=table_ref, check_utf8=False), repaired
 
 
 def _rollback_quietly(connection: duckdb.DuckDBPyConnection) -> None:

@@ -13,6 +13,11 @@ The rows are copied by DuckDB's postgres_scanner (from the pinned PyPI
 package, never downloaded), straight from the serving file without passing
 through Python. The connection URL may hold a password: it reaches DuckDB only
 inside a temporary secret, and every error message is scrubbed of it.
+
+PostgreSQL text cannot hold a NUL character, which a portal may have stored in
+a comment: in the published copy each NUL becomes U+FFFD, the Unicode
+replacement character, so the publication goes through and shows where the
+character was.
 """
 
 import re
@@ -40,6 +45,8 @@ from orchestration.serving.publish import (
     read_publication,
 )
 
+# What a NUL character in text becomes in PostgreSQL, which cannot store it.
+NUL_REPLACEMENT = "\ufffd"
 SERVING_ALIAS = "serving_file"
 TARGET_ALIAS = "publication_target"
 # A plain lower-case name, so it needs no quoting in the BI tools' SQL either.
@@ -140,6 +147,7 @@ def publish_to_postgres(serving_path: Path, url: str, schema: str) -> PostgresPu
     try:
         with duckdb.connect() as connection:
             load_scanner(connection, Dialect.POSTGRES)
+            connection.execute(f"set pg_null_byte_replacement = {quote_literal(NUL_REPLACEMENT)}")
             connection.execute(
                 f"attach {quote_literal(str(serving_path))} as {SERVING_ALIAS} (read_only)"
             )

@@ -29,9 +29,14 @@ bounds as (
 
 ),
 
+{#
+    Five digits: 100,000 days (about 270 years), so that a response a portal
+    stamped 1970-01-01 does not cut the calendar short before today; the test
+    assert_nps_rolling_reaches_the_last_response_day fails if it still does.
+#}
 day_offsets as (
 
-    {{ number_sequence(4) }}
+    {{ number_sequence(5) }}
 
 ),
 

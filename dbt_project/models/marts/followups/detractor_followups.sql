@@ -8,9 +8,11 @@
     The case is the one the portal opened for this response; when there is
     none, a case opened for another response to the same invitation (the first
     row of a duplicate submission, which is not counted). A response without a
-    case is 'open'. Due time: response time plus var('followup_sla_hours').
-    Overdue: still open (nobody has contacted the customer) after the due time,
-    judged at build time.
+    case is 'open', and so is one whose case has a status other than contacted
+    or resolved: a case the pipeline cannot read keeps the customer in the
+    queue rather than dropping out of it. Due time: response time plus
+    var('followup_sla_hours'). Overdue: still open (nobody has contacted the
+    customer) after the due time, judged at build time.
 #}
 
 {%- set queued_categories = ['detractor', 'passive'] if var('followup_include_passives')
@@ -135,7 +137,11 @@ queue as (
         response_themes.taxonomy_version,
         ranked_cases.followup_id,
         ranked_cases.followup_id is not null as has_portal_case,
-        coalesce(ranked_cases.followup_status, 'open') as followup_status,
+        case
+            when ranked_cases.followup_status in ('contacted', 'resolved')
+                then ranked_cases.followup_status
+            else 'open'
+        end as followup_status,
         ranked_cases.created_at as followup_opened_at,
         ranked_cases.updated_at as followup_updated_at,
         {{ dbt.dateadd('hour', var('followup_sla_hours'), 'responses.responded_at') }} as due_at

@@ -1,3 +1,11 @@
+{#
+    One row per customer id and portal. A customer without an id cannot be
+    referred to and is left out; an id that occurs more than once keeps one
+    row: a test account if any row says so (so its answers are never counted),
+    then the latest sign-up, then the smallest segment, plan and region. The
+    dbt source tests on raw.customers report both as warnings.
+#}
+
 with
 
 source as (
@@ -41,7 +49,42 @@ typed as (
     {{ join_local_hour_offsets(
         'signed_up_offsets', 'parsed.signed_up_at_local', 'parsed.source_timezone'
     ) }}
+    where parsed.customer_id is not null
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by portal, customer_id
+            order by
+                is_test_account desc,
+                signed_up_at desc nulls last,
+                customer_segment asc,
+                plan asc,
+                region asc
+        ) as key_rank
+
+    from typed
+
+),
+
+final as (
+
+    select
+        portal,
+        customer_id,
+        customer_segment,
+        plan,
+        region,
+        signed_up_at,
+        is_test_account
+
+    from ranked
+    where key_rank = 1
 
 )
 
-select * from typed
+select * from final

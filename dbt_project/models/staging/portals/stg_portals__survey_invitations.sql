@@ -1,3 +1,11 @@
+{#
+    One row per invitation id and portal. An invitation without an id cannot
+    be answered and is left out; an id that occurs more than once keeps its
+    latest send (then the smallest customer id, touchpoint and channel), so
+    that no response is joined twice. The dbt source tests on
+    raw.survey_invitations report both as warnings.
+#}
+
 with
 
 source as (
@@ -40,7 +48,36 @@ typed as (
     {{ join_local_hour_offsets(
         'sent_offsets', 'parsed.sent_at_local', 'parsed.source_timezone'
     ) }}
+    where parsed.invitation_id is not null
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by portal, invitation_id
+            order by sent_at desc nulls last, customer_id asc, touchpoint asc, channel asc
+        ) as key_rank
+
+    from typed
+
+),
+
+final as (
+
+    select
+        portal,
+        invitation_id,
+        customer_id,
+        touchpoint,
+        channel,
+        sent_at
+
+    from ranked
+    where key_rank = 1
 
 )
 
-select * from typed
+select * from final
