@@ -37,6 +37,7 @@ import re
 import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from orchestration.ingest.text_repair import decode_text
@@ -620,6 +621,27 @@ def _score_unreadable(value: object) -> bool:
     return not 0 <= int(float(text)) <= 10
 
 
+def _moment(text: object) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(text))
+    except ValueError:
+        return None
+
+
+def _delays_after_invitation(responses: list[_Response]) -> list[timedelta]:
+    """Response time minus sending time, where both read as times; the earliest of a repeated id."""
+    sent: dict[str, datetime] = {}
+    for invite_ref, _, _, _, sent_at in _INVITATIONS:
+        moment = _moment(sent_at)
+        if invite_ref is not None and moment is not None:
+            sent[invite_ref] = min(moment, sent.get(invite_ref, moment))
+    return [
+        _moment(r.answered) - sent[r.invite_ref]
+        for r in responses
+        if r.invite_ref in sent and _moment(r.answered) is not None
+    ]
+
+
 def _defect_counts() -> dict[str, dict[str, int]]:
     """Rows per defect kind and table, computed from the rows above."""
     responses = _RESPONSES
@@ -669,12 +691,14 @@ def _defect_counts() -> dict[str, dict[str, int]]:
         "responded_before_portal_existed": sum(
             "responded_before_portal_existed" in r.defects for r in responses
         ),
+        # Every row with both times readable, whatever else is wrong with it.
         "responded_before_invitation": sum(
-            "responded_before_invitation" in r.defects for r in responses
+            delay < timedelta(0) for delay in _delays_after_invitation(responses)
         ),
         # Answered more than RESPONSE_WINDOW_DAYS after the invitation.
         "responded_long_after_invitation": sum(
-            "responded_long_after_invitation" in r.defects for r in responses
+            delay > timedelta(days=RESPONSE_WINDOW_DAYS)
+            for delay in _delays_after_invitation(responses)
         ),
         "comment_invalid_utf8": sum(isinstance(r.remark, bytes) for r in responses),
         "score_invalid_utf8": sum(isinstance(r.score, bytes) for r in responses),
