@@ -26,6 +26,13 @@ CASE_QUERIES = {
     "demo_shop": "select id, response_id, state, modified_at from detractor_cases",
     "demo_saas": "select task_uuid, answer_uuid, task_status, updated_at from followup_tasks",
 }
+# Invitation id -> the invited customer's segment; the customer may be missing.
+SEGMENT_QUERIES = {
+    "demo_shop": "select i.id, c.segment from nps_invitations as i "
+    "left join customers as c on c.id = i.customer_id",
+    "demo_saas": "select r.request_uuid, a.tier from survey_requests as r "
+    "left join accounts as a on a.account_uuid = r.account_uuid",
+}
 INVITATION_QUERIES = {
     "demo_shop": "select id, invitation_id from nps_responses",
     "demo_saas": "select answer_uuid, request_uuid from survey_answers",
@@ -67,19 +74,38 @@ def read_comments(portal: str, path: Path) -> dict[str, str]:
     return {str(key): text for key, text in rows if text is not None and text.strip(" ")}
 
 
+def read_segments(portal: str, path: Path) -> dict[tuple[str, str], str]:
+    """Customer segment by (portal, invitation id): trimmed, lower case, 'unknown' if missing."""
+    with sqlite3.connect(path) as connection:
+        rows = connection.execute(SEGMENT_QUERIES[portal]).fetchall()
+    return {
+        (portal, str(invitation)): (segment or "").strip().lower() or "unknown"
+        for invitation, segment in rows
+    }
+
+
 @dataclass
 class ThemeCell:
     responses: int = 0
     promoters: int = 0
+    passives: int = 0
     detractors: int = 0
+    comments: int = 0
+    promoter_comments: int = 0
+    passive_comments: int = 0
     detractor_comments: int = 0
     mentions: int = 0
     promoter_mentions: int = 0
+    passive_mentions: int = 0
     detractor_mentions: int = 0
 
     @staticmethod
     def nps(promoters: int, detractors: int, responses: int) -> float | None:
         return 100 * (promoters - detractors) / responses if responses else None
+
+    @staticmethod
+    def share(part: int, whole: int) -> float | None:
+        return part / whole if whole else None
 
     @property
     def nps_all(self) -> float:
@@ -98,20 +124,30 @@ class ThemeCell:
         )
 
     @property
-    def cost(self) -> float:
-        """NPS without the theme's mentioning detractors, minus the actual NPS."""
-        without = self.nps(
+    def nps_without_theme_detractors(self) -> float | None:
+        """The NPS with the detractors who mention the theme left out of the count."""
+        return self.nps(
             self.promoters,
             self.detractors - self.detractor_mentions,
             self.responses - self.detractor_mentions,
         )
-        return without - self.nps_all
+
+    @property
+    def cost(self) -> float:
+        """NPS without the theme's mentioning detractors, minus the actual NPS."""
+        return self.nps_without_theme_detractors - self.nps_all
 
     @property
     def detractor_share(self) -> float | None:
-        return (
-            self.detractor_mentions / self.detractor_comments if self.detractor_comments else None
-        )
+        return self.share(self.detractor_mentions, self.detractor_comments)
+
+    @property
+    def passive_share(self) -> float | None:
+        return self.share(self.passive_mentions, self.passive_comments)
+
+    @property
+    def promoter_share(self) -> float | None:
+        return self.share(self.promoter_mentions, self.promoter_comments)
 
 
 def theme_cells(
@@ -119,25 +155,65 @@ def theme_cells(
     comments: dict[tuple[str, str], str],
     terms: list[Term],
     grain: str | None,
+    dimensions: tuple[str, ...] = ("portal",),
+    segments: dict[tuple[str, str], str] | None = None,
 ) -> dict[tuple, ThemeCell]:
-    """Cells keyed by (period start or None for the whole history, portal, theme)."""
+    """Cells keyed by (period start or None for the whole history, *dimension values, theme).
+
+    ``dimensions`` is a breakdown of portal, touchpoint and customer_segment (the
+    empty tuple is the total); customer_segment needs ``segments`` from
+    read_segments.
+    """
     themes = {term.theme for term in terms}
     cells: dict[tuple, ThemeCell] = defaultdict(ThemeCell)
     for response in counted:
         period = response.period_start(grain) if grain else None
+        values = {
+            "portal": response.portal,
+            "touchpoint": response.touchpoint,
+            "customer_segment": segments[response.portal, response.invitation_id]
+            if "customer_segment" in dimensions
+            else None,
+        }
+        segment = tuple(values[dimension] for dimension in dimensions)
         comment = comments.get((response.portal, response.response_id))
         mentioned = themes_of(comment, terms) if comment else set()
+        is_promoter, is_passive = response.score >= 9, 7 <= response.score <= 8
+        is_detractor = response.score <= 6
         for theme in themes:
-            cell = cells[period, response.portal, theme]
+            cell = cells[(period, *segment, theme)]
             cell.responses += 1
-            cell.promoters += response.score >= 9
-            cell.detractors += response.score <= 6
-            cell.detractor_comments += response.score <= 6 and comment is not None
+            cell.promoters += is_promoter
+            cell.passives += is_passive
+            cell.detractors += is_detractor
+            if comment is not None:
+                cell.comments += 1
+                cell.promoter_comments += is_promoter
+                cell.passive_comments += is_passive
+                cell.detractor_comments += is_detractor
             if theme in mentioned:
                 cell.mentions += 1
-                cell.promoter_mentions += response.score >= 9
-                cell.detractor_mentions += response.score <= 6
+                cell.promoter_mentions += is_promoter
+                cell.passive_mentions += is_passive
+                cell.detractor_mentions += is_detractor
     return dict(cells)
+
+
+def cost_ranks(cells: dict[tuple, ThemeCell]) -> dict[tuple, int]:
+    """Each theme's rank within its period and segment, as the README defines it.
+
+    1 for the theme the most detractors mention; themes mentioned by equally
+    many detractors share a rank, and the next rank skips as many places
+    (1, 1, 3), so a rank is one more than the number of themes mentioned by
+    more detractors.
+    """
+    by_segment = defaultdict(list)
+    for key, cell in cells.items():
+        by_segment[key[:-1]].append(cell.detractor_mentions)
+    return {
+        key: 1 + sum(other > cell.detractor_mentions for other in by_segment[key[:-1]])
+        for key, cell in cells.items()
+    }
 
 
 @dataclass(frozen=True)
