@@ -17,6 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import duckdb
 import pytest
 
+from orchestration.demo.generator import DemoOptions, generate_demo_portals
 from tests.reference_comments import (
     cost_ranks,
     expected_followups,
@@ -199,6 +200,32 @@ def test_theme_cost_rank_orders_the_themes_by_their_cost(counted, source_comment
         for segment, themes in by_segment.items():
             costs_in_rank_order = [cost for _, cost in sorted(themes)]
             assert costs_in_rank_order == sorted(costs_in_rank_order, reverse=True), segment
+
+
+def test_default_demo_ranks_delivery_time_first_for_the_shop_and_usability_for_saas(tmp_path):
+    """The must-show holds for the default demo (seed 42, 50,000 responses), not only here.
+
+    Computed with the reference alone, from the files `make demo` builds.
+    """
+    paths = generate_demo_portals(tmp_path, DemoOptions())
+    now = datetime.now(UTC)
+    counted = [
+        *classify_responses(read_demo_shop(paths["demo_shop"]), now)[0],
+        *classify_responses(read_demo_saas(paths["demo_saas"]), now)[0],
+    ]
+    assert len(counted) > 40_000
+    comments = {
+        (portal, response_id): text
+        for portal in PORTALS
+        for response_id, text in read_comments(portal, paths[portal]).items()
+    }
+    cells = theme_cells(counted, comments, read_taxonomy(), grain=None)
+    ranks = cost_ranks(cells)
+    for portal, costliest in (("demo_shop", "delivery_time"), ("demo_saas", "usability")):
+        own = {theme: ranks[key] for key in cells if key[1] == portal for theme in key[2:]}
+        assert [theme for theme, rank in own.items() if rank == 1] == [costliest], own
+        runner_up = max(cells[None, portal, theme].cost for theme in own if theme != costliest)
+        assert cells[None, portal, costliest].cost > runner_up
 
 
 def test_every_counted_comment_is_tagged_with_the_themes_it_mentions(
