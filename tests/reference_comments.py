@@ -1,4 +1,4 @@
-"""An independent reading of comments, themes and follow-up cases from the demo SQLite files.
+"""An independent reading of comments, themes, follow-up cases and repeat respondents.
 
 Like tests/reference_nps.py, it reads each portal's own tables and applies the
 rules written in the README in plain Python, sharing no code or SQL with the
@@ -6,9 +6,10 @@ pipeline: the taxonomy CSV is read here with its own simple normalisation.
 """
 
 import csv
+import itertools
 import re
 import sqlite3
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -214,6 +215,54 @@ def cost_ranks(cells: dict[tuple, ThemeCell]) -> dict[tuple, int]:
         key: 1 + sum(other > cell.detractor_mentions for other in by_segment[key[:-1]])
         for key, cell in cells.items()
     }
+
+
+def nps_category(score: int) -> str:
+    return "promoter" if score >= 9 else "passive" if score >= 7 else "detractor"
+
+
+CATEGORY_ORDER = {"detractor": 0, "passive": 1, "promoter": 2}
+
+
+def movement(before: str, after: str) -> str:
+    step = CATEGORY_ORDER[after] - CATEGORY_ORDER[before]
+    return "improved" if step > 0 else "worsened" if step < 0 else "unchanged"
+
+
+def repeat_movements(
+    counted: list[CountedResponse],
+    customer_of: dict[tuple[str, str], str],
+    segments: dict[tuple[str, str], str],
+    grain: str | None,
+    by_segment: bool,
+) -> dict[tuple, tuple[int, int]]:
+    """(movements, distinct customers) per consecutive pair of one customer's categories.
+
+    Keyed by (period start of the later response or None for the whole history,
+    portal, segment or 'all', previous category, category, movement). A
+    customer's responses in one portal are ordered by response time, then id.
+    """
+    history = defaultdict(list)
+    for response in counted:
+        customer = customer_of[response.portal, response.invitation_id]
+        history[response.portal, customer].append(response)
+    moves: Counter = Counter()
+    movers = defaultdict(set)
+    for (portal, customer), answers in history.items():
+        ordered = sorted(answers, key=lambda answer: (answer.responded_at, answer.response_id))
+        for before, after in itertools.pairwise(ordered):
+            previous, current = nps_category(before.score), nps_category(after.score)
+            key = (
+                after.period_start(grain) if grain else None,
+                portal,
+                segments[portal, after.invitation_id] if by_segment else "all",
+                previous,
+                current,
+                movement(previous, current),
+            )
+            moves[key] += 1
+            movers[key].add(customer)
+    return {key: (count, len(movers[key])) for key, count in moves.items()}
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import json
 import re
 import sqlite3
 import threading
-from collections import Counter, defaultdict
+from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -24,6 +24,7 @@ from tests.reference_comments import (
     read_comments,
     read_segments,
     read_taxonomy,
+    repeat_movements,
     theme_cells,
     themes_of,
 )
@@ -249,37 +250,35 @@ def test_every_counted_comment_is_tagged_with_the_themes_it_mentions(
     assert versions == 1
 
 
+@pytest.mark.parametrize("by_segment", [False, True], ids=["portal", "portalxsegment"])
+@pytest.mark.parametrize("grain", ["all", "month"])
 def test_repeat_respondent_movements_equal_the_independent_computation(
-    pipeline_run, source_portals, counted
+    pipeline_run, source_portals, counted, segments, grain, by_segment
 ):
-    """Per portal over the whole history: each customer's consecutive pairs of categories."""
+    """Each customer's consecutive pairs of categories, per period of the later response."""
     customer_of = {
         (portal.name, invitation_id): invitation[0]
         for portal in source_portals
         for invitation_id, invitation in portal.invitations.items()
     }
-    history = defaultdict(list)
-    for response in counted:
-        customer = customer_of[response.portal, response.invitation_id]
-        history[response.portal, customer].append(
-            (response.responded_at, response.response_id, category(response.score))
-        )
-    expected = Counter()
-    for (portal, _), answers in history.items():
-        ordered = [answer[2] for answer in sorted(answers)]
-        for before, after in itertools.pairwise(ordered):
-            expected[portal, before, after] += 1
-    rows = pipeline_run.query(
-        "select portal, previous_nps_category, nps_category, count_movements "
-        "from marts.repeat_respondent_movements "
-        "where period_grain = 'all' and customer_segment = 'all'"
+    expected = repeat_movements(
+        counted, customer_of, segments, None if grain == "all" else grain, by_segment
     )
-    assert {(portal, before, after): count for portal, before, after, count in rows} == expected
-    assert expected["demo_shop", "detractor", "promoter"] > 0
-
-
-def category(score: int) -> str:
-    return "promoter" if score >= 9 else "passive" if score >= 7 else "detractor"
+    rows = pipeline_run.query(
+        "select period_start, portal, customer_segment, previous_nps_category, nps_category, "
+        "movement, count_movements, count_customers "
+        "from marts.repeat_respondent_movements where period_grain = ? "
+        f"and customer_segment {'!=' if by_segment else '='} 'all'",
+        [grain],
+    )
+    actual = {
+        (None if grain == "all" else start, *key): (movements, customers)
+        for start, *key, movements, customers in rows
+    }
+    assert len(actual) == len(rows)
+    assert actual == expected
+    assert any(key[3:5] == ("detractor", "promoter") for key in expected)
+    assert any(customers < movements for movements, customers in expected.values())
 
 
 # ------------------------------------------------------------------ personal data
