@@ -10,17 +10,21 @@ import json
 import re
 import sqlite3
 import threading
-from collections import Counter, defaultdict
-from datetime import UTC, datetime
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import duckdb
 import pytest
 
+from orchestration.demo.generator import DemoOptions, generate_demo_portals
 from tests.reference_comments import (
+    cost_ranks,
     expected_followups,
     read_comments,
+    read_segments,
     read_taxonomy,
+    repeat_movements,
     theme_cells,
     themes_of,
 )
@@ -29,9 +33,15 @@ from tests.reference_nps import classify_responses, read_demo_saas, read_demo_sh
 pytestmark = pytest.mark.integration
 
 PORTALS = ("demo_shop", "demo_saas")
+DIMENSIONS = ("portal", "touchpoint", "channel", "customer_segment", "region")
+# The breakdowns of nps_theme_impact (dbt var theme_impact_breakdowns).
+THEME_BREAKDOWNS = ((), ("portal",), ("portal", "touchpoint"), ("portal", "customer_segment"))
 IMPACT_COLUMNS = (
-    "count_responses, count_mentions, count_detractor_mentions, detractor_comment_share, "
-    "nps, nps_mentioning, nps_not_mentioning, nps_points_cost, cost_rank"
+    "period_start, period_end, count_responses, count_promoters, count_passives, "
+    "count_detractors, count_comments, count_mentions, count_promoter_mentions, "
+    "count_passive_mentions, count_detractor_mentions, detractor_comment_share, "
+    "passive_comment_share, promoter_comment_share, nps, nps_mentioning, nps_not_mentioning, "
+    "nps_without_theme_detractors, nps_points_cost, cost_rank"
 )
 
 
@@ -61,20 +71,41 @@ def source_comments(pipeline_run):
     }
 
 
-def impact_rows(pipeline_run, grain: str) -> dict[tuple, tuple]:
-    """nps_theme_impact per portal (no other split), keyed like reference_comments.theme_cells."""
-    rows = pipeline_run.query(
-        f"""
-        select period_start, portal, theme, {IMPACT_COLUMNS}
-        from marts.nps_theme_impact
-        where period_grain = ? and portal != 'all' and touchpoint = 'all'
-            and channel = 'all' and customer_segment = 'all' and region = 'all'
-        """,
-        [grain],
-    )
+@pytest.fixture(scope="module")
+def segments(pipeline_run):
+    """Customer segment by (portal, invitation id), from the source files."""
     return {
-        (None if grain == "all" else start, portal, theme): values
-        for start, portal, theme, *values in rows
+        key: segment
+        for portal in PORTALS
+        for key, segment in read_segments(portal, pipeline_run.portals[portal]).items()
+    }
+
+
+def breakdown_filter(dimensions: tuple[str, ...]) -> str:
+    """The where clause that picks the rows of one breakdown: 'all' in every other column."""
+    return " and ".join(
+        f"{column} {'!=' if column in dimensions else '='} 'all'" for column in DIMENSIONS
+    )
+
+
+def impact_rows(pipeline_run, grain: str, dimensions: tuple[str, ...]) -> dict[tuple, dict]:
+    """nps_theme_impact rows of one breakdown, keyed like reference_comments.theme_cells."""
+    columns = ", ".join(dimensions) + ", " if dimensions else ""
+    with duckdb.connect(str(pipeline_run.warehouse), read_only=True) as connection:
+        cursor = connection.execute(
+            f"select {columns}theme, {IMPACT_COLUMNS} from marts.nps_theme_impact "
+            f"where period_grain = ? and {breakdown_filter(dimensions)}",
+            [grain],
+        )
+        names = [description[0] for description in cursor.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    return {
+        (
+            None if grain == "all" else row["period_start"],
+            *(row[dimension] for dimension in dimensions),
+            row["theme"],
+        ): row
+        for row in rows
     }
 
 
@@ -102,31 +133,100 @@ def test_theme_impact_ranks_the_planted_pain_point_first(
     assert [theme for theme, *_ in rows][:4] == independent_order[:4]
 
 
+@pytest.mark.parametrize("dimensions", THEME_BREAKDOWNS, ids=lambda d: "x".join(d) or "total")
 @pytest.mark.parametrize("grain", ["all", "month"])
 def test_theme_impact_figures_equal_the_independent_computation(
-    pipeline_run, counted, source_comments, grain
+    pipeline_run, counted, source_comments, segments, grain, dimensions
 ):
-    """Mentions, detractor shares, NPS with and without the theme and the cost, per portal."""
+    """Every figure of every row of each breakdown, cost ranks included, per period."""
     expected = theme_cells(
-        counted, source_comments, read_taxonomy(), grain=None if grain == "all" else grain
+        counted,
+        source_comments,
+        read_taxonomy(),
+        grain=None if grain == "all" else grain,
+        dimensions=dimensions,
+        segments=segments,
     )
-    actual = impact_rows(pipeline_run, grain)
+    ranks = cost_ranks(expected)
+    actual = impact_rows(pipeline_run, grain, dimensions)
     assert set(actual) == set(expected)
+    dates = sorted(response.period_start("day") for response in counted)
     for key, cell in expected.items():
-        (
-            responses, mentions, detractor_mentions, share, nps,
-            nps_mentioning, nps_not_mentioning, cost, _rank,
-        ) = actual[key]  # fmt: skip
-        assert (responses, mentions, detractor_mentions) == (
-            cell.responses,
-            cell.mentions,
-            cell.detractor_mentions,
-        ), key
-        assert share == pytest.approx(cell.detractor_share, abs=1e-12), key
-        assert nps == pytest.approx(cell.nps_all, abs=1e-9), key
-        assert nps_mentioning == pytest.approx(cell.nps_mentioning, abs=1e-9), key
-        assert nps_not_mentioning == pytest.approx(cell.nps_not_mentioning, abs=1e-9), key
-        assert cost == pytest.approx(cell.cost, abs=1e-9), key
+        row = actual[key]
+        if grain == "all":
+            assert (row["period_start"], row["period_end"]) == (dates[0], dates[-1]), key
+        else:
+            next_month = (key[0] + timedelta(days=31)).replace(day=1)
+            assert row["period_end"] == next_month - timedelta(days=1), key
+        counts = (
+            "responses", "promoters", "passives", "detractors", "comments", "mentions",
+            "promoter_mentions", "passive_mentions", "detractor_mentions",
+        )  # fmt: skip
+        assert {name: row[f"count_{name}"] for name in counts} == {
+            name: getattr(cell, name) for name in counts
+        }, key
+        for column, value, tolerance in (
+            ("detractor_comment_share", cell.detractor_share, 1e-12),
+            ("passive_comment_share", cell.passive_share, 1e-12),
+            ("promoter_comment_share", cell.promoter_share, 1e-12),
+            ("nps", cell.nps_all, 1e-9),
+            ("nps_mentioning", cell.nps_mentioning, 1e-9),
+            ("nps_not_mentioning", cell.nps_not_mentioning, 1e-9),
+            ("nps_without_theme_detractors", cell.nps_without_theme_detractors, 1e-9),
+            ("nps_points_cost", cell.cost, 1e-9),
+        ):
+            if value is None:
+                assert row[column] is None, (key, column)
+            else:
+                assert row[column] == pytest.approx(value, abs=tolerance), (key, column)
+        assert row["cost_rank"] == ranks[key], key
+    # Passives and promoters mention themes too, so their shares are not all zero or empty.
+    assert any(cell.passive_mentions for cell in expected.values())
+    assert any(cell.promoter_mentions for cell in expected.values())
+
+
+def test_theme_cost_rank_orders_the_themes_by_their_cost(counted, source_comments, segments):
+    """The README's promise, from the reference alone: a better rank never costs less.
+
+    The rank counts the detractors who mention a theme; within one period and
+    segment the cost grows with that count, so rank 1 is the costliest theme.
+    """
+    terms = read_taxonomy()
+    for grain, dimensions in itertools.product((None, "month"), THEME_BREAKDOWNS):
+        cells = theme_cells(counted, source_comments, terms, grain, dimensions, segments)
+        ranks = cost_ranks(cells)
+        by_segment = defaultdict(list)
+        for key, cell in cells.items():
+            by_segment[key[:-1]].append((ranks[key], cell.cost))
+        for segment, themes in by_segment.items():
+            costs_in_rank_order = [cost for _, cost in sorted(themes)]
+            assert costs_in_rank_order == sorted(costs_in_rank_order, reverse=True), segment
+
+
+def test_default_demo_ranks_delivery_time_first_for_the_shop_and_usability_for_saas(tmp_path):
+    """The must-show holds for the default demo (seed 42, 50,000 responses), not only here.
+
+    Computed with the reference alone, from the files `make demo` builds.
+    """
+    paths = generate_demo_portals(tmp_path, DemoOptions())
+    now = datetime.now(UTC)
+    counted = [
+        *classify_responses(read_demo_shop(paths["demo_shop"]), now)[0],
+        *classify_responses(read_demo_saas(paths["demo_saas"]), now)[0],
+    ]
+    assert len(counted) > 40_000
+    comments = {
+        (portal, response_id): text
+        for portal in PORTALS
+        for response_id, text in read_comments(portal, paths[portal]).items()
+    }
+    cells = theme_cells(counted, comments, read_taxonomy(), grain=None)
+    ranks = cost_ranks(cells)
+    for portal, costliest in (("demo_shop", "delivery_time"), ("demo_saas", "usability")):
+        own = {theme: ranks[key] for key in cells if key[1] == portal for theme in key[2:]}
+        assert [theme for theme, rank in own.items() if rank == 1] == [costliest], own
+        runner_up = max(cells[None, portal, theme].cost for theme in own if theme != costliest)
+        assert cells[None, portal, costliest].cost > runner_up
 
 
 def test_every_counted_comment_is_tagged_with_the_themes_it_mentions(
@@ -150,37 +250,35 @@ def test_every_counted_comment_is_tagged_with_the_themes_it_mentions(
     assert versions == 1
 
 
+@pytest.mark.parametrize("by_segment", [False, True], ids=["portal", "portalxsegment"])
+@pytest.mark.parametrize("grain", ["all", "month"])
 def test_repeat_respondent_movements_equal_the_independent_computation(
-    pipeline_run, source_portals, counted
+    pipeline_run, source_portals, counted, segments, grain, by_segment
 ):
-    """Per portal over the whole history: each customer's consecutive pairs of categories."""
+    """Each customer's consecutive pairs of categories, per period of the later response."""
     customer_of = {
         (portal.name, invitation_id): invitation[0]
         for portal in source_portals
         for invitation_id, invitation in portal.invitations.items()
     }
-    history = defaultdict(list)
-    for response in counted:
-        customer = customer_of[response.portal, response.invitation_id]
-        history[response.portal, customer].append(
-            (response.responded_at, response.response_id, category(response.score))
-        )
-    expected = Counter()
-    for (portal, _), answers in history.items():
-        ordered = [answer[2] for answer in sorted(answers)]
-        for before, after in itertools.pairwise(ordered):
-            expected[portal, before, after] += 1
-    rows = pipeline_run.query(
-        "select portal, previous_nps_category, nps_category, count_movements "
-        "from marts.repeat_respondent_movements "
-        "where period_grain = 'all' and customer_segment = 'all'"
+    expected = repeat_movements(
+        counted, customer_of, segments, None if grain == "all" else grain, by_segment
     )
-    assert {(portal, before, after): count for portal, before, after, count in rows} == expected
-    assert expected["demo_shop", "detractor", "promoter"] > 0
-
-
-def category(score: int) -> str:
-    return "promoter" if score >= 9 else "passive" if score >= 7 else "detractor"
+    rows = pipeline_run.query(
+        "select period_start, portal, customer_segment, previous_nps_category, nps_category, "
+        "movement, count_movements, count_customers "
+        "from marts.repeat_respondent_movements where period_grain = ? "
+        f"and customer_segment {'!=' if by_segment else '='} 'all'",
+        [grain],
+    )
+    actual = {
+        (None if grain == "all" else start, *key): (movements, customers)
+        for start, *key, movements, customers in rows
+    }
+    assert len(actual) == len(rows)
+    assert actual == expected
+    assert any(key[3:5] == ("detractor", "promoter") for key in expected)
+    assert any(customers < movements for movements, customers in expected.values())
 
 
 # ------------------------------------------------------------------ personal data
