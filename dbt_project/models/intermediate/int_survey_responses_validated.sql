@@ -19,6 +19,24 @@
                             customer's latest answer
 #}
 
+{#
+    The rules of one row, in the order above; version_rank is the row's place
+    among the versions of its response id.
+#}
+{%- set row_quarantine_reason %}
+    case
+        when version_rank > 1 then 'superseded_version'
+        when response_id is null then 'response_id_missing'
+        when is_test_account then 'test_account'
+        when not has_invitation then 'missing_invitation'
+        when score_text is null or trim(score_text) = '' then 'score_missing'
+        when score is null then 'score_not_integer'
+        when score < 0 or score > 10 then 'score_out_of_range'
+        when responded_at is null then 'responded_at_invalid'
+        when responded_at > {{ utc_now() }} then 'responded_in_future'
+    end
+{%- endset %}
+
 with
 
 responses as (
@@ -66,7 +84,93 @@ with_context as (
 
 ),
 
-versioned as (
+{#
+    Two rules compare rows with one another (superseded_version,
+    duplicate_submission) and need a window function, which would sort every
+    response with all its columns. Only a response that shares its id or its
+    invitation with another response can rank below first; such responses are
+    few, and only they go through the windows. Every other response is alone
+    in both of its partitions and ranks first in each.
+#}
+
+repeated_response_ids as (
+
+    select
+        portal,
+        response_id
+
+    from responses
+    where response_id is not null
+    group by portal, response_id
+    having count(*) > 1
+
+),
+
+repeated_invitation_ids as (
+
+    select
+        portal,
+        invitation_id
+
+    from responses
+    group by portal, invitation_id
+    having count(*) > 1
+
+),
+
+flagged as (
+
+    select
+        with_context.*,
+        (
+            repeated_response_ids.response_id is not null
+            or repeated_invitation_ids.portal is not null
+        ) as shares_a_partition
+
+    from with_context
+    left join repeated_response_ids
+        on
+            with_context.portal = repeated_response_ids.portal
+            and with_context.response_id = repeated_response_ids.response_id
+    left join repeated_invitation_ids
+        on
+            with_context.portal = repeated_invitation_ids.portal
+            and with_context.invitation_id = repeated_invitation_ids.invitation_id
+
+),
+
+single_versions as (
+
+    select
+        *,
+        case when response_id is not null then 1 end as version_rank
+
+    from flagged
+    where not shares_a_partition
+
+),
+
+single_checks as (
+
+    select
+        *,
+        {{ row_quarantine_reason }} as row_quarantine_reason
+
+    from single_versions
+
+),
+
+single_submissions as (
+
+    select
+        *,
+        case when row_quarantine_reason is null then 1 end as submission_rank
+
+    from single_checks
+
+),
+
+shared_versions as (
 
     select
         *,
@@ -79,31 +183,22 @@ versioned as (
                 )
         end as version_rank
 
-    from with_context
+    from flagged
+    where shares_a_partition
 
 ),
 
-row_checks as (
+shared_checks as (
 
     select
         *,
-        case
-            when version_rank > 1 then 'superseded_version'
-            when response_id is null then 'response_id_missing'
-            when is_test_account then 'test_account'
-            when not has_invitation then 'missing_invitation'
-            when score_text is null or trim(score_text) = '' then 'score_missing'
-            when score is null then 'score_not_integer'
-            when score < 0 or score > 10 then 'score_out_of_range'
-            when responded_at is null then 'responded_at_invalid'
-            when responded_at > {{ utc_now() }} then 'responded_in_future'
-        end as row_quarantine_reason
+        {{ row_quarantine_reason }} as row_quarantine_reason
 
-    from versioned
+    from shared_versions
 
 ),
 
-ranked_submissions as (
+shared_submissions as (
 
     select
         *,
@@ -115,7 +210,15 @@ ranked_submissions as (
                 )
         end as submission_rank
 
-    from row_checks
+    from shared_checks
+
+),
+
+ranked_submissions as (
+
+    select * from single_submissions
+    union all
+    select * from shared_submissions
 
 ),
 
