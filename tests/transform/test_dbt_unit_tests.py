@@ -28,6 +28,8 @@ def unit_test_results(pipeline_run, tmp_path_factory) -> dict[str, str]:
         "test_comments_are_tagged_with_every_theme_they_mention",
         "test_theme_impact_arithmetic",
         "test_followup_due_time_and_overdue_flag_follow_the_sla",
+        "test_a_repeated_invitation_id_keeps_its_latest_send",
+        "test_a_repeated_customer_id_keeps_one_row_test_accounts_first",
     ],
 )
 def test_dbt_unit_test_passes(unit_test_results, test_name):

@@ -53,37 +53,18 @@ typed as (
 
 ),
 
-ranked as (
-
-    select
-        *,
-        row_number() over (
-            partition by portal, customer_id
-            order by
-                is_test_account desc,
-                signed_up_at desc nulls last,
-                customer_segment asc,
-                plan asc,
-                region asc
-        ) as key_rank
-
-    from typed
-
-),
-
 final as (
 
-    select
-        portal,
-        customer_id,
-        customer_segment,
-        plan,
-        region,
-        signed_up_at,
-        is_test_account
-
-    from ranked
-    where key_rank = 1
+    {{ first_row_per_key(
+        'typed',
+        key_columns=['portal', 'customer_id'],
+        order_by='is_test_account desc, signed_up_at desc nulls last,'
+            ~ ' customer_segment asc, plan asc, region asc',
+        columns=[
+            'portal', 'customer_id', 'customer_segment', 'plan', 'region',
+            'signed_up_at', 'is_test_account',
+        ],
+    ) }}
 
 )
 

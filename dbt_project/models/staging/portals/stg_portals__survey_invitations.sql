@@ -52,31 +52,14 @@ typed as (
 
 ),
 
-ranked as (
-
-    select
-        *,
-        row_number() over (
-            partition by portal, invitation_id
-            order by sent_at desc nulls last, customer_id asc, touchpoint asc, channel asc
-        ) as key_rank
-
-    from typed
-
-),
-
 final as (
 
-    select
-        portal,
-        invitation_id,
-        customer_id,
-        touchpoint,
-        channel,
-        sent_at
-
-    from ranked
-    where key_rank = 1
+    {{ first_row_per_key(
+        'typed',
+        key_columns=['portal', 'invitation_id'],
+        order_by='sent_at desc nulls last, customer_id asc, touchpoint asc, channel asc',
+        columns=['portal', 'invitation_id', 'customer_id', 'touchpoint', 'channel', 'sent_at'],
+    ) }}
 
 )
 

@@ -1,0 +1,63 @@
+{#
+    The rows of `rows` (a CTE) with one row per key: of the rows that share a
+    key, the first by `order_by`. Use it as the body of a CTE; it returns
+    `columns`.
+
+    A window over every row would sort all of them with all their columns,
+    although nearly every key occurs once. So the keys that occur more than
+    once are found first, by a grouping on the key alone, and only their rows
+    go through the window; every other row is its key's only row and is kept
+    as it is. This also keeps PostgreSQL's row estimate right: a filter on a
+    window's row number makes it expect a tiny result, and it then plans the
+    joins that follow as nested loops. Key columns must not be NULL.
+#}
+{% macro first_row_per_key(rows, key_columns, order_by, columns) -%}
+    with repeated_keys as (
+
+        select {{ key_columns | join(', ') }}
+        from {{ rows }}
+        group by {{ key_columns | join(', ') }}
+        having count(*) > 1
+
+    ),
+
+    flagged as (
+
+        select
+            {{ rows }}.*,
+            repeated_keys.{{ key_columns[0] }} is not null as key_is_repeated
+
+        from {{ rows }}
+        left join repeated_keys
+            on
+            {%- for key in key_columns %}
+                {% if not loop.first %}and {% endif -%}
+                {{ rows }}.{{ key }} = repeated_keys.{{ key }}
+            {%- endfor %}
+
+    ),
+
+    ranked_repeats as (
+
+        select
+            *,
+            row_number() over (
+                partition by {{ key_columns | join(', ') }}
+                order by {{ order_by }}
+            ) as key_rank
+
+        from flagged
+        where key_is_repeated
+
+    )
+
+    select {{ columns | join(', ') }}
+    from flagged
+    where not key_is_repeated
+
+    union all
+
+    select {{ columns | join(', ') }}
+    from ranked_repeats
+    where key_rank = 1
+{%- endmacro %}
