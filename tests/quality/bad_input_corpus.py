@@ -642,32 +642,34 @@ def _delays_after_invitation(responses: list[_Response]) -> list[timedelta]:
     ]
 
 
+def _id_counts(column: str, ids: list) -> dict[str, int]:
+    """Missing and repeated values of one id column: the rows without an id, the
+    rows whose id another row shares (every row of such a group), the ids shared,
+    and the shared rows again with NULL read as one more id, as a
+    compound-uniqueness check over (portal, id) counts them."""
+    present = Counter(value for value in ids if value is not None)
+    every = Counter(ids)
+    return {
+        f"{column}_null": sum(value is None for value in ids),
+        f"{column}_duplicate_rows": sum(
+            1 for value in ids if value is not None and present[value] > 1
+        ),
+        f"{column}_duplicated_ids": sum(count > 1 for count in present.values()),
+        f"{column}_repeated_rows_null_included": sum(1 for value in ids if every[value] > 1),
+    }
+
+
 def _defect_counts() -> dict[str, dict[str, int]]:
     """Rows per defect kind and table, computed from the rows above."""
     responses = _RESPONSES
-    ids = Counter(r.answer_ref for r in responses if r.answer_ref is not None)
-    all_ids = Counter(r.answer_ref for r in responses)
     invitations = {row[0]: row for row in _INVITATIONS if row[0] is not None}
-    invitation_ids = Counter(row[0] for row in _INVITATIONS if row[0] is not None)
-    customer_ids = Counter(row[0] for row in _CUSTOMERS if row[0] is not None)
-    all_invitation_ids = Counter(row[0] for row in _INVITATIONS)
-    all_customer_ids = Counter(row[0] for row in _CUSTOMERS)
+    customer_ids = {row[0] for row in _CUSTOMERS if row[0] is not None}
 
     def score_text(value: object) -> str | None:
         return None if value is None else _text(value)
 
     response_counts = {
-        "response_id_null": sum(r.answer_ref is None for r in responses),
-        # Rows whose id another row shares (every row of such a group).
-        "response_id_duplicate_rows": sum(
-            1 for r in responses if r.answer_ref is not None and ids[r.answer_ref] > 1
-        ),
-        "response_id_duplicated_ids": sum(count > 1 for count in ids.values()),
-        # The same with NULL read as one more id, as a compound-uniqueness check
-        # over (portal, response_id) counts it.
-        "response_id_repeated_rows_null_included": sum(
-            1 for r in responses if all_ids[r.answer_ref] > 1
-        ),
+        **_id_counts("response_id", [r.answer_ref for r in responses]),
         "invitation_id_null": sum(r.invite_ref is None for r in responses),
         "invitation_id_unknown": sum(
             r.invite_ref is not None and r.invite_ref not in invitations for r in responses
@@ -710,14 +712,7 @@ def _defect_counts() -> dict[str, dict[str, int]]:
         ),
     }
     invitation_counts = {
-        "invitation_id_null": sum(row[0] is None for row in _INVITATIONS),
-        "invitation_id_duplicate_rows": sum(
-            1 for row in _INVITATIONS if row[0] is not None and invitation_ids[row[0]] > 1
-        ),
-        "invitation_id_duplicated_ids": sum(count > 1 for count in invitation_ids.values()),
-        "invitation_id_repeated_rows_null_included": sum(
-            1 for row in _INVITATIONS if all_invitation_ids[row[0]] > 1
-        ),
+        **_id_counts("invitation_id", [row[0] for row in _INVITATIONS]),
         "customer_id_unknown": sum(row[1] not in customer_ids for row in _INVITATIONS),
         "unknown_touchpoint": sum(row[2] not in KNOWN_TOUCHPOINTS for row in _INVITATIONS),
         "unknown_channel": sum(row[3] not in KNOWN_CHANNELS for row in _INVITATIONS),
@@ -727,14 +722,7 @@ def _defect_counts() -> dict[str, dict[str, int]]:
         ),
     }
     customer_counts = {
-        "customer_id_null": sum(row[0] is None for row in _CUSTOMERS),
-        "customer_id_duplicate_rows": sum(
-            1 for row in _CUSTOMERS if row[0] is not None and customer_ids[row[0]] > 1
-        ),
-        "customer_id_duplicated_ids": sum(count > 1 for count in customer_ids.values()),
-        "customer_id_repeated_rows_null_included": sum(
-            1 for row in _CUSTOMERS if all_customer_ids[row[0]] > 1
-        ),
+        **_id_counts("customer_id", [row[0] for row in _CUSTOMERS]),
         "test_accounts": sum(row[5] == "1" for row in _CUSTOMERS),
         "segment_invalid_utf8": sum(isinstance(row[1], bytes) for row in _CUSTOMERS),
         "signed_up_at_unparseable": sum(row[4] == "not a date" for row in _CUSTOMERS),
