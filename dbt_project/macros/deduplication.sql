@@ -7,21 +7,29 @@
     they are found by a grouping on the key alone, and every other row is its
     key's only row and is kept as it is. A filter on a window's row number
     over all rows would make PostgreSQL expect a tiny result and plan the
-    joins that follow as nested loops (minutes on the demo data). On DuckDB
-    both forms cost about the same: it stores `rows`, read twice here, before
-    reading it. A key with a NULL column counts as occurring once.
+    joins that follow as nested loops (minutes on the demo data).
+
+    `keys_from` names a cheaper relation with the same key columns and at
+    least the same keys to count them in, such as the raw source that `rows`
+    parses: counting keys then reads two columns instead of computing every
+    column of `rows`. `rows` is read twice (the single keys, then the repeated
+    ones), so declare it `as not materialized`: the engine then filters it for
+    each branch instead of storing all of its rows first. Keys with a NULL
+    column never match a repeated key and are kept as they are; a key that
+    `keys_from` counts more often than `rows` holds it is ranked, which gives
+    the same row.
 #}
-{% macro first_row_per_key(rows, key_columns, order_by, columns) -%}
+{% macro first_row_per_key(rows, key_columns, order_by, columns, keys_from=none) -%}
     with repeated_keys as (
 
         select {{ key_columns | join(', ') }}
-        from {{ rows }}
+        from {{ keys_from or rows }}
         group by {{ key_columns | join(', ') }}
         having count(*) > 1
 
     ),
 
-    flagged as (
+    flagged as not materialized (
 
         select
             {{ rows }}.*,

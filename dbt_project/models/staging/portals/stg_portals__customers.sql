@@ -8,7 +8,7 @@
 
 with
 
-source as (
+source as not materialized (
 
     select * from {{ source('portals', 'customers') }}
 
@@ -20,7 +20,7 @@ portals as (
 
 ),
 
-parsed as (
+parsed as not materialized (
 
     select
         source.*,
@@ -32,7 +32,7 @@ parsed as (
 
 ),
 
-typed as (
+typed as not materialized (
 
     select
         parsed.portal,
@@ -64,6 +64,7 @@ final as (
             'portal', 'customer_id', 'customer_segment', 'plan', 'region',
             'signed_up_at', 'is_test_account',
         ],
+        keys_from='source',
     ) }}
 
 )
