@@ -11,9 +11,10 @@ marts); the second step builds the rest of the project on top of them (comment
 themes, the follow-up queue, repeat respondents, the semantic layer's time
 spine). It prints seconds and peak memory of every step, and the ratio of the
 marginal cost (large minus small) to the plain query, for the NPS models and
-for the whole project (both steps). Last, it times a plain copy of the large
-build's biggest tables: what storing rows of that shape costs by itself, a
-floor under any model that produces them.
+for the whole project (both steps). Two floors follow: one query from the raw
+tables straight to daily counts per segment that stores nothing (what the
+computation costs at the least), and a plain copy of the large build's biggest
+tables (what storing rows of that shape costs by itself).
 
 Usage: ``python bench/models_benchmark.py [--small 10000] [--large 10000000]``
 (``make bench-models``). Each step runs in its own process, so its peak memory
@@ -172,18 +173,125 @@ left join raw.customers as customers
 group by all
 """
 
-# Runs PLAIN_QUERY a few times in one read-only connection and writes the
-# seconds of each run as JSON; argv: warehouse path, output path.
-PLAIN_QUERY_SCRIPT = f"""
+# A floor for the computation itself: one query from the raw tables straight
+# to what nps_by_period is built from (responses, promoters, detractors and
+# invitations per reporting day x portal x touchpoint x channel x segment x
+# region), storing nothing. It does only what every correct build must do at
+# the least: parse the scores and times of all responses and invitations, join
+# the responses to their invitations and both to the customers, leave out test
+# accounts and invalid scores, draw the day in the reporting zone through an
+# hourly offset table (as the models do) and count. It skips the rest: keeping
+# one row per invitation id and per response id, one response per invitation,
+# reading the portals' local times as UTC, a reason for every row left out,
+# and storing the facts. Any build that computes these figures correctly has
+# at least this work to do.
+SINGLE_PASS_QUERY = """
+with
+
+reporting_offsets as (
+    select
+        hour_start,
+        epoch(cast(timezone('Europe/Berlin', cast(hour_start as timestamptz)) as timestamp))
+            - epoch(hour_start) as offset_seconds
+    from range(timestamp '2015-01-01', timestamp '2036-01-01', interval 1 hour)
+        as hours (hour_start)
+),
+
+responses as (
+    select
+        portal,
+        invitation_id,
+        try_cast(score as integer) as score,
+        try_cast(responded_at as timestamp) as responded_at
+    from raw.survey_responses
+),
+
+invitations as (
+    select
+        portal,
+        invitation_id,
+        customer_id,
+        touchpoint,
+        channel,
+        try_cast(sent_at as timestamp) as sent_at
+    from raw.survey_invitations
+),
+
+customers as (
+    select portal, customer_id, customer_segment, region, is_test_account = '1' as is_test_account
+    from raw.customers
+),
+
+counted_responses as (
+    select
+        responses.score,
+        responses.responded_at,
+        invitations.touchpoint,
+        invitations.channel,
+        customers.portal,
+        customers.customer_segment,
+        customers.region
+    from responses
+    inner join invitations
+        on responses.portal = invitations.portal
+        and responses.invitation_id = invitations.invitation_id
+    inner join customers
+        on invitations.portal = customers.portal
+        and invitations.customer_id = customers.customer_id
+    where not customers.is_test_account
+        and responses.score between 0 and 10
+        and responses.responded_at is not null
+),
+
+daily_responses as (
+    select
+        portal, touchpoint, channel, customer_segment, region,
+        cast(responded_at + to_seconds(offset_seconds) as date) as reporting_day,
+        count(*) as count_responses,
+        count(*) filter (where score >= 9) as count_promoters,
+        count(*) filter (where score <= 6) as count_detractors
+    from counted_responses
+    left join reporting_offsets
+        on reporting_offsets.hour_start = date_trunc('hour', counted_responses.responded_at)
+    group by all
+),
+
+daily_invitations as (
+    select
+        invitations.portal, touchpoint, channel, customer_segment, region,
+        cast(sent_at + to_seconds(offset_seconds) as date) as reporting_day,
+        count(*) as count_invitations
+    from invitations
+    left join customers
+        on invitations.portal = customers.portal
+        and invitations.customer_id = customers.customer_id
+    left join reporting_offsets
+        on reporting_offsets.hour_start = date_trunc('hour', invitations.sent_at)
+    group by all
+)
+
+select *
+from daily_invitations
+full join daily_responses
+    using (portal, touchpoint, channel, customer_segment, region, reporting_day)
+"""
+
+# Runs a query a number of times in one read-only connection and writes the
+# seconds of each run as JSON; argv: warehouse path, query, runs, output path,
+# settings (SQL run first; may be empty).
+QUERY_TIMING_SCRIPT = """
 import json, sys, time
 import duckdb
-connection = duckdb.connect(sys.argv[1], read_only=True)
+path, query, runs, output, settings = sys.argv[1:6]
+connection = duckdb.connect(path, read_only=True)
+if settings:
+    connection.execute(settings)
 seconds = []
-for _ in range(5):
+for _ in range(int(runs)):
     started = time.perf_counter()
-    connection.execute({PLAIN_QUERY!r}).fetchall()
+    connection.execute(query).fetchall()
     seconds.append(time.perf_counter() - started)
-open(sys.argv[2], "w").write(json.dumps(seconds))
+open(output, "w").write(json.dumps(seconds))
 """
 
 
@@ -228,6 +336,21 @@ def run_step(arguments: list[str], environment: dict[str, str]) -> tuple[float, 
         raise SystemExit(f"step failed: {' '.join(arguments)}\n{completed.stdout[-4000:]}")
     peak_kb = json.loads(completed.stderr.strip().splitlines()[-1])["peak_kb"]
     return seconds, peak_kb / 1024
+
+
+def time_query(
+    folder: Path, label: str, query: str, runs: int, settings: str = ""
+) -> tuple[list[float], float]:
+    """Runs ``query`` ``runs`` times on the ``label`` warehouse in ``folder``, in
+    a process of its own, after the SQL ``settings``; returns the seconds of
+    each run and the peak memory."""
+    seconds_file = folder / "query_seconds.json"
+    _, peak = run_step(
+        [sys.executable, "-c", QUERY_TIMING_SCRIPT, str(folder / f"{label}.duckdb"), query,
+         str(runs), str(seconds_file), settings],
+        dict(os.environ),
+    )  # fmt: skip
+    return json.loads(seconds_file.read_text()), peak
 
 
 def slowest_models(run_results: Path, count: int = 6) -> list[tuple[float, str]]:
@@ -305,18 +428,22 @@ def main() -> int:
                 results[label, step] = run_step(arguments, environment)
                 slowest[label, step] = slowest_models(target / "run_results.json")
 
-        # The query is timed inside its process, so interpreter start-up does
-        # not flatter the ratio. It takes a second or two, so a moment of load
-        # from other jobs on a shared machine moves it by half: it runs five
-        # times and the median counts.
-        query_seconds_file = folder / "plain_seconds.json"
-        _, plain_peak = run_step(
-            [sys.executable, "-c", PLAIN_QUERY_SCRIPT, str(folder / "large.duckdb"),
-             str(query_seconds_file)],
-            dict(os.environ),
-        )  # fmt: skip
-        plain_runs = json.loads(query_seconds_file.read_text())
+        # The queries are timed inside their own process, so interpreter
+        # start-up does not flatter the ratio. The plain query takes a second
+        # or two, so a moment of load from other jobs on a shared machine moves
+        # it by half: it runs five times and the median counts.
+        plain_runs, plain_peak = time_query(folder, "large", PLAIN_QUERY, runs=5)
         plain = (statistics.median(plain_runs), plain_peak)
+        # The single pass runs under the models' memory cap (the dbt profile's
+        # default), spilling to disk beyond it.
+        single_pass_settings = (
+            "set memory_limit = '1GB'; set preserve_insertion_order = false; "
+            f"set temp_directory = '{folder / 'spill'}'"
+        )
+        single_pass = {
+            label: time_query(folder, label, SINGLE_PASS_QUERY, 3, single_pass_settings)
+            for label in ("small", "large")
+        }
 
         # What storing the large build's biggest tables costs on its own: a
         # copy of each, timed inside one process. This is the floor that any
@@ -362,6 +489,17 @@ def main() -> int:
           f"marginal cost {whole_marginal:.2f} s, "
           f"{whole_marginal / plain_seconds:.1f} x the plain query, "
           f"peak {whole('large')[1]:.0f} MB")  # fmt: skip
+    single_pass_seconds = {
+        label: statistics.median(runs) for label, (runs, _) in single_pass.items()
+    }
+    single_pass_marginal = single_pass_seconds["large"] - single_pass_seconds["small"]
+    print()
+    print(f"one query from raw to daily counts, storing nothing, under a 1 GB cap "
+          f"(a floor for the computation): "
+          f"large {single_pass_seconds['large']:.2f} s (median of "
+          f"{len(single_pass['large'][0])}), marginal cost {single_pass_marginal:.2f} s, "
+          f"{single_pass_marginal / plain_seconds:.1f} x the plain query, "
+          f"peak {single_pass['large'][1]:.0f} MB")  # fmt: skip
     print()
     print("writing the large build's biggest tables again (a plain copy of each):")
     for table, seconds in copy_seconds.items():

@@ -32,6 +32,7 @@ def test_model_benchmark_runs_and_prints_both_ratios():
     assert "NPS models: marginal cost (large - small)" in output
     assert "whole project (both steps)" in output
     assert "x the plain query" in output
+    assert "one query from raw to daily counts, storing nothing" in output
 
 
 def test_validation_benchmark_runs_and_compares_with_the_dbt_build():
