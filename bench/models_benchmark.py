@@ -279,6 +279,10 @@ full join daily_responses
 # DuckDB's memory cap in the dbt profile (profiles.yml reads the same variable
 # with the same default).
 MODELS_MEMORY_LIMIT = os.environ.get("NPS_DUCKDB_MEMORY_LIMIT", "1GB")
+# The dbt profile's DuckDB settings, for the floors to run under the same ones.
+MODELS_SETTINGS = (
+    f"set memory_limit = '{MODELS_MEMORY_LIMIT}'; set preserve_insertion_order = false"
+)
 
 # Runs a query a number of times in one read-only connection and writes the
 # seconds of each run as JSON; argv: warehouse path, query, runs, output path,
@@ -300,7 +304,7 @@ open(output, "w").write(json.dumps(seconds))
 
 
 # Copies the biggest tables of a built warehouse and writes the seconds of each
-# copy as JSON; argv: warehouse path, output path.
+# copy as JSON; argv: warehouse path, output path, settings (SQL run first).
 COPY_TABLES_SCRIPT = """
 import json, sys, time
 import duckdb
@@ -310,7 +314,7 @@ tables = [
     "marts.fct_survey_invitations",
 ]
 connection = duckdb.connect(sys.argv[1])
-connection.execute("set memory_limit = '1GB'; set preserve_insertion_order = false")
+connection.execute(sys.argv[3])
 seconds = {}
 for table in tables:
     started = time.perf_counter()
@@ -440,10 +444,7 @@ def main() -> int:
         plain = (statistics.median(plain_runs), plain_peak)
         # The single pass runs under the models' memory cap, read as the dbt
         # profile reads it, spilling to disk beyond it.
-        single_pass_settings = (
-            f"set memory_limit = '{MODELS_MEMORY_LIMIT}'; set preserve_insertion_order = false; "
-            f"set temp_directory = '{folder / 'spill'}'"
-        )
+        single_pass_settings = f"{MODELS_SETTINGS}; set temp_directory = '{folder / 'spill'}'"
         single_pass = {
             label: time_query(folder, label, SINGLE_PASS_QUERY, 3, single_pass_settings)
             for label in ("small", "large")
@@ -455,7 +456,7 @@ def main() -> int:
         copy_seconds_file = folder / "copy_seconds.json"
         run_step(
             [sys.executable, "-c", COPY_TABLES_SCRIPT, str(folder / "large.duckdb"),
-             str(copy_seconds_file)],
+             str(copy_seconds_file), MODELS_SETTINGS],
             dict(os.environ),
         )  # fmt: skip
         copy_seconds = json.loads(copy_seconds_file.read_text())
